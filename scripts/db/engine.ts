@@ -64,8 +64,12 @@ class WholeScriptPg extends PrismaPg {
     };
     return adapter;
   }
+  /** Adapters handed to the engine; their pools are ended when the engine's work is done. */
+  readonly opened: PgAdapter[] = [];
   override async connect() {
-    return this.patch(await super.connect());
+    const adapter = this.patch(await super.connect());
+    this.opened.push(adapter);
+    return adapter;
   }
   // The stock shadow database connects by `database`, which a connection string overrides:
   // build the shadow URL ourselves, and drop the database when the engine lets go of it.
@@ -120,9 +124,15 @@ export async function withSchemaEngine<T>(connectionString: string, fn: (engine:
   {
     const { SchemaEngine } = await loadWasmModule();
     // A config (not a pool) so the engine can also open a shadow database for diffs.
-    const wrapped = bindMigrationAwareSqlAdapterFactory(new WholeScriptPg(connectionString));
-    const engine = await SchemaEngine.new({ datamodels: [[schemaPath, schemaText]] }, () => {}, wrapped);
-    return await fn(engine);
+    const factory = new WholeScriptPg(connectionString);
+    const wrapped = bindMigrationAwareSqlAdapterFactory(factory);
+    try {
+      const engine = await SchemaEngine.new({ datamodels: [[schemaPath, schemaText]] }, () => {}, wrapped);
+      return await fn(engine);
+    } finally {
+      // Otherwise the pools keep connections open (and the process waits on an advisory lock).
+      await Promise.all(factory.opened.map((a) => a.underlyingDriver().end().catch(() => {})));
+    }
   }
 }
 
