@@ -107,7 +107,7 @@ export function formatMoney(m: Money, locale = "en-US"): string {
     maximumFractionDigits: digits,
   });
   // TS only types format(string) with lib es2023.intl; the runtime has it.
-  return (nf.format as (value: string) => string)(toMajorString(m));
+  return (nf.format as unknown as (value: string) => string)(toMajorString(m));
 }
 
 export function minorToDecimal(amountMinor: bigint, currency: string): Decimal {

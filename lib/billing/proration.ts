@@ -1,4 +1,4 @@
-import { BillingDecimal, ZERO, toNonNegativeDecimal, type Decimal, type DecimalValue } from "./decimal";
+import { BillingDecimal, toNonNegativeDecimal, type Decimal, type DecimalValue } from "./decimal";
 import { roundToMinorHalfEven } from "./money";
 import { assertValidPeriod, formatPeriodLabel, overlap, type Period } from "./period";
 import type { Plan } from "./pricing";
@@ -11,17 +11,27 @@ import type { Plan } from "./pricing";
  * of [from, to) outside the period do not count.
  */
 export function prorateFraction(period: Period, from: Date, to: Date): Decimal {
+  const [num, den] = fractionParts(period, from, to);
+  return new BillingDecimal(num).div(den);
+}
+
+function fractionParts(period: Period, from: Date, to: Date): [number, number] {
   assertValidPeriod(period);
   if (to.getTime() < from.getTime()) throw new RangeError("proration range ends before it starts");
   const shared = overlap(period, { start: from, end: to });
-  if (!shared) return ZERO;
-  const num = new BillingDecimal(shared.end.getTime() - shared.start.getTime());
-  return num.div(period.end.getTime() - period.start.getTime());
+  const den = period.end.getTime() - period.start.getTime();
+  return [shared ? shared.end.getTime() - shared.start.getTime() : 0, den];
 }
 
-/** A per-period amount (base fee, allowance, minimum) scaled to a fraction of the period. Unrounded. */
-export function prorateAmount(perPeriod: DecimalValue, fraction: Decimal): Decimal {
-  return toNonNegativeDecimal(perPeriod, "per-period amount").times(fraction);
+/**
+ * A per-period amount (base fee, allowance, minimum) for [from, to) of the
+ * period, unrounded. Multiplies before dividing: when the exact result is a
+ * terminating decimal (a true half-cent tie) it is computed exactly, so the
+ * half-even rule sees the real tie and not 0.004999… from a rounded 1/6.
+ */
+export function prorateAmount(perPeriod: DecimalValue, period: Period, from: Date, to: Date): Decimal {
+  const [num, den] = fractionParts(period, from, to);
+  return toNonNegativeDecimal(perPeriod, "per-period amount").times(num).div(den);
 }
 
 /*
@@ -53,7 +63,7 @@ export type PlanChangeProration = { currency: string; lines: ProrationLine[]; ne
 /** Credit for the unused rest of a plan's base fee from `from` to period end. Zero lines are omitted. */
 export function unusedTimeCredit(period: Period, from: Date, plan: Plan): ProrationLine | null {
   const fraction = prorateFraction(period, from, period.end);
-  const amountMinor = -roundToMinorHalfEven(prorateAmount(plan.baseFee, fraction), plan.currency);
+  const amountMinor = -roundToMinorHalfEven(prorateAmount(plan.baseFee, period, from, period.end), plan.currency);
   if (amountMinor === BigInt(0)) return null;
   const label = formatPeriodLabel({ start: from, end: period.end });
   return {
@@ -67,7 +77,7 @@ export function unusedTimeCredit(period: Period, from: Date, plan: Plan): Prorat
 
 function remainingTimeCharge(period: Period, from: Date, plan: Plan): ProrationLine | null {
   const fraction = prorateFraction(period, from, period.end);
-  const amountMinor = roundToMinorHalfEven(prorateAmount(plan.baseFee, fraction), plan.currency);
+  const amountMinor = roundToMinorHalfEven(prorateAmount(plan.baseFee, period, from, period.end), plan.currency);
   if (amountMinor === BigInt(0)) return null;
   const label = formatPeriodLabel({ start: from, end: period.end });
   return {
