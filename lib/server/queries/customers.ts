@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { notFound } from "next/navigation";
 import { db } from "../db";
 import { likeFragment } from "./search-text";
 
@@ -147,4 +148,14 @@ export async function getCustomerHeader(id: string): Promise<CustomerHeader | nu
       ? balances.map((b) => ({ currency: b.currency, minor: (b._sum.amountMinor ?? 0n).toString() }))
       : [{ currency: customer.currency, minor: "0" }],
   };
+}
+
+/**
+ * For the customer tab pages, which render alongside the layout (not after it): a malformed
+ * id is a 404 before any query sees it.
+ */
+export async function customerIdFromParams(params: Promise<{ id: string }>): Promise<string> {
+  const { id } = await params;
+  if (!uuidSchema.safeParse(id).success) notFound();
+  return id;
 }

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { z } from "zod";
 import { requirePagePermission } from "@/lib/server/session";
 import { searchAudit } from "@/lib/server/queries/audit";
+import { customerIdFromParams } from "@/lib/server/queries/customers";
 import { AuditTable } from "@/components/audit/audit-table";
 import { EmptyState, Pagination } from "@/components/ui/table";
 import { param, type SearchParams } from "@/lib/url";
@@ -11,7 +12,7 @@ export const metadata: Metadata = { title: "Activity" };
 export default async function CustomerActivityPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<SearchParams> }) {
   // A customer's own trail is part of viewing the customer; the full log needs audit.view.
   await requirePagePermission("customers.view");
-  const { id } = await params;
+  const id = await customerIdFromParams(params);
   const sp = await searchParams;
   const page = z.coerce.number().int().min(1).max(10_000).catch(1).parse(param(sp, "page"));
   const { rows, total } = await searchAudit({ customerId: id, page, pageSize: 50 });

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePagePermission } from "@/lib/server/session";
 import { listCustomerInvoices } from "@/lib/server/queries/invoices";
+import { customerIdFromParams } from "@/lib/server/queries/customers";
 import { formatPeriodLabel } from "@/lib/billing/period";
 import { Money } from "@/components/ui/money";
 import { Badge } from "@/components/ui/badge";
@@ -20,7 +21,7 @@ function periodLabel(start: string, end: string) {
 
 export default async function CustomerInvoicesPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<SearchParams> }) {
   await requirePagePermission("customers.view");
-  const { id } = await params;
+  const id = await customerIdFromParams(params);
   const sp = await searchParams;
   const page = z.coerce.number().int().min(1).max(10_000).catch(1).parse(param(sp, "page"));
   const { rows, total } = await listCustomerInvoices(id, page);
