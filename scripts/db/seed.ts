@@ -37,8 +37,8 @@ const code = await withDatabase(async (url) => {
     console.log("Demo data is already seeded (settings key demo.seeded); nothing to do. Run `npm run db:reset` to start over.");
     return 0;
   }
-  if (status.customers > 0) {
-    console.error(`The database has ${status.customers} customers but no demo.seeded marker (an interrupted seed or real data).`);
+  if (status.customers > 0 || status.hasUsage) {
+    console.error(`The database has ${status.customers} customers${status.hasUsage ? " and usage rows" : ""} but no demo.seeded marker (an interrupted seed or real data).`);
     console.error("Refusing to seed on top of it. Run `npm run db:reset` to start from an empty database.");
     return 1;
   }
