@@ -51,8 +51,21 @@ function toPrice(row: PriceRow): Price {
 
 export type CatalogPlan = Plan & { planKey: string; planVersionId: string };
 
+// Plan versions are immutable once created (a price change is a new version), so a loaded
+// version can be kept for the life of the client.
+const versionCache = new WeakMap<Db, Map<string, CatalogPlan>>();
+
 /** Plan versions by id (all of them when no ids are given). Plan.id is the plan version id. */
 export async function loadBillingPlans(db: Db, versionIds?: string[]): Promise<Map<string, CatalogPlan>> {
+  const cache = versionCache.get(db) ?? new Map<string, CatalogPlan>();
+  versionCache.set(db, cache);
+  if (versionIds && versionIds.every((id) => cache.has(id))) return new Map(versionIds.map((id) => [id, cache.get(id)!]));
+  const loaded = await readBillingPlans(db, versionIds);
+  for (const [id, plan] of loaded) cache.set(id, plan);
+  return loaded;
+}
+
+async function readBillingPlans(db: Db, versionIds?: string[]): Promise<Map<string, CatalogPlan>> {
   const filter = versionIds ? versionIds : null;
   const versions = await db.$queryRaw<VersionRow[]>`
     SELECT v.id::text AS id, p.key AS plan_key, p.name AS plan_name, v.currency, v.base_fee_minor, v.minimum_commitment_minor

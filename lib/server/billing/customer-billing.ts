@@ -30,6 +30,20 @@ export type CustomerBilling = {
 
 export type UsageDay = { meterKey: string; day: string; quantity: string };
 
+/**
+ * The plans in force over a period: the applied phases overlapping it, then any changes
+ * scheduled inside it (each ends the open phase at its date and opens the next).
+ */
+export function phasesInPeriod(applied: Phase[], scheduled: Array<{ planVersionId: string; effectiveAt: Date }>): Phase[] {
+  const phases = applied.map((p) => ({ ...p }));
+  for (const change of [...scheduled].sort((a, b) => a.effectiveAt.getTime() - b.effectiveAt.getTime())) {
+    const open = phases[phases.length - 1];
+    if (open && (open.endsAt === null || open.endsAt > change.effectiveAt)) open.endsAt = change.effectiveAt;
+    phases.push({ planVersionId: change.planVersionId, startsAt: change.effectiveAt, endsAt: null });
+  }
+  return phases;
+}
+
 /** Null when the customer has no active subscription. */
 export async function loadCustomerBilling(db: Db, customerId: string, at: Date): Promise<CustomerBilling | null> {
   const [sub] = await db.$queryRaw<Array<{ id: string; billing_anchor: Date; currency: string; provider_customer_id: string | null }>>`
@@ -47,13 +61,10 @@ export async function loadCustomerBilling(db: Db, customerId: string, at: Date):
     SELECT to_plan_version_id::text, effective_at FROM subscription_changes
      WHERE subscription_id = ${sub.id}::uuid AND status = 'scheduled' AND effective_at > ${at} AND effective_at < ${period.end}
      ORDER BY effective_at`;
-  const phases: Phase[] = applied.map((p) => ({ planVersionId: p.plan_version_id, startsAt: p.starts_at, endsAt: p.ends_at }));
-  // A change scheduled inside this period ends the open phase at its date.
-  for (const change of scheduled) {
-    const open = phases[phases.length - 1];
-    if (open && (open.endsAt === null || open.endsAt > change.effective_at)) open.endsAt = change.effective_at;
-    phases.push({ planVersionId: change.to_plan_version_id, startsAt: change.effective_at, endsAt: null });
-  }
+  const phases = phasesInPeriod(
+    applied.map((p) => ({ planVersionId: p.plan_version_id, startsAt: p.starts_at, endsAt: p.ends_at })),
+    scheduled.map((c) => ({ planVersionId: c.to_plan_version_id, effectiveAt: c.effective_at })),
+  );
   const plans = await loadBillingPlans(db, [...new Set(phases.map((p) => p.planVersionId))]);
   return {
     customerId,
@@ -74,6 +85,21 @@ export async function loadCustomerBilling(db: Db, customerId: string, at: Date):
  */
 export function segmentsFor(billing: CustomerBilling, usage: readonly UsageDay[]): PlanSegment[] {
   const { period } = billing;
+  const segments = segmentShells(billing);
+  for (const row of usage) {
+    const dayStart = new Date(`${row.day}T00:00:00.000Z`);
+    const at = dayStart < period.start ? period.start : dayStart;
+    const segment = segments.find((s) => s.from <= at && at < s.to) ?? segments[segments.length - 1];
+    if (!segment) continue;
+    const prev = segment.usageByMeter[row.meterKey];
+    segment.usageByMeter[row.meterKey] = prev === undefined ? row.quantity : addDecimalStrings(prev, row.quantity);
+  }
+  return segments;
+}
+
+/** The period's segments (plan in force, from, to) with no usage yet. */
+export function segmentShells(billing: Pick<CustomerBilling, "period" | "phases" | "plans">): PlanSegment[] {
+  const { period } = billing;
   const segments: PlanSegment[] = [];
   for (const phase of billing.phases) {
     const from = new Date(Math.max(phase.startsAt.getTime(), period.start.getTime()));
@@ -82,14 +108,6 @@ export function segmentsFor(billing: CustomerBilling, usage: readonly UsageDay[]
     const plan = billing.plans.get(phase.planVersionId);
     if (!plan) throw new Error(`plan version ${phase.planVersionId} is not in the catalog`);
     segments.push({ plan, from, to, usageByMeter: {} });
-  }
-  for (const row of usage) {
-    const dayStart = new Date(`${row.day}T00:00:00.000Z`);
-    const at = dayStart < period.start ? period.start : dayStart;
-    const segment = segments.find((s) => s.from <= at && at < s.to) ?? segments[segments.length - 1];
-    if (!segment) continue;
-    const prev = segment.usageByMeter[row.meterKey];
-    segment.usageByMeter[row.meterKey] = prev === undefined ? row.quantity : addDecimalStrings(prev, row.quantity);
   }
   return segments;
 }

@@ -1,0 +1,119 @@
+// Every customer's upcoming invoice in one pass: a handful of set-based queries (subscriptions,
+// phases, usage aggregated per customer × segment × meter, credits) and pricing in memory.
+// Same semantics as computeShadowPreview (customer-billing.ts), which a test checks customer by
+// customer; this is what the review queue's recompute and the benchmark run.
+import { billingPeriodContaining, previewInvoice, utcDayKey, type CreditGrant, type InvoicePreview, type Period } from "@/lib/billing";
+import type { Db } from "../db/client";
+import { loadBillingPlans } from "./catalog";
+import { phasesInPeriod, segmentShells, type Phase } from "./customer-billing";
+
+export type BatchPreview = { customerId: string; currency: string; period: Period; preview: InvoicePreview };
+
+type SubRow = { id: string; customer_id: string; billing_anchor: Date; currency: string };
+
+export async function computeAllPreviews(db: Db, at: Date, opts: { customerIds?: string[] } = {}): Promise<BatchPreview[]> {
+  const only = opts.customerIds ?? null;
+  const subs = await db.$queryRaw<SubRow[]>`
+    SELECT DISTINCT ON (s.customer_id) s.id::text AS id, s.customer_id::text AS customer_id, s.billing_anchor, c.currency
+      FROM subscriptions s JOIN customers c ON c.id = s.customer_id
+     WHERE s.status = 'active' AND (${only}::uuid[] IS NULL OR s.customer_id = ANY(${only}::uuid[]))
+     ORDER BY s.customer_id, s.started_at DESC`;
+  if (subs.length === 0) return [];
+  const periods = new Map(subs.map((s) => [s.id, billingPeriodContaining(s.billing_anchor, at)]));
+  // Periods are at most 31 days long: phases and changes older than that cannot overlap one.
+  const horizon = new Date(at.getTime() - 32 * 86_400_000);
+  const subIds = subs.map((s) => s.id);
+  const [phaseRows, changeRows, plans] = await Promise.all([
+    db.$queryRaw<Array<{ subscription_id: string; plan_version_id: string; starts_at: Date; ends_at: Date | null }>>`
+      SELECT subscription_id::text, plan_version_id::text, starts_at, ends_at FROM subscription_phases
+       WHERE subscription_id = ANY(${subIds}::uuid[]) AND (ends_at IS NULL OR ends_at > ${horizon}) ORDER BY starts_at`,
+    db.$queryRaw<Array<{ subscription_id: string; to_plan_version_id: string; effective_at: Date }>>`
+      SELECT subscription_id::text, to_plan_version_id::text, effective_at FROM subscription_changes
+       WHERE subscription_id = ANY(${subIds}::uuid[]) AND status = 'scheduled' AND effective_at > ${at}`,
+    loadBillingPlans(db),
+  ]);
+  const applied = groupBy(phaseRows, (r) => r.subscription_id);
+  const scheduled = groupBy(changeRows, (r) => r.subscription_id);
+
+  // Segment shells per customer, and the arrays that tell SQL which days go to which segment.
+  const shells = new Map<string, ReturnType<typeof segmentShells>>();
+  const seg = { customer: [] as string[], idx: [] as number[], from: [] as Date[], to: [] as Date[], pstart: [] as Date[], dfrom: [] as string[], dto: [] as string[] };
+  for (const sub of subs) {
+    const period = periods.get(sub.id)!;
+    const phases: Phase[] = phasesInPeriod(
+      (applied.get(sub.id) ?? [])
+        .filter((p) => p.starts_at < period.end && (p.ends_at === null || p.ends_at > period.start))
+        .map((p) => ({ planVersionId: p.plan_version_id, startsAt: p.starts_at, endsAt: p.ends_at })),
+      (scheduled.get(sub.id) ?? [])
+        .filter((c) => c.effective_at < period.end)
+        .map((c) => ({ planVersionId: c.to_plan_version_id, effectiveAt: c.effective_at })),
+    );
+    const segments = segmentShells({ period, phases, plans });
+    shells.set(sub.customer_id, segments);
+    segments.forEach((s, i) => {
+      seg.customer.push(sub.customer_id);
+      seg.idx.push(i);
+      // The last segment takes any day after it (as segmentsFor does).
+      seg.from.push(i === 0 ? new Date(0) : s.from);
+      seg.to.push(i === segments.length - 1 ? new Date("9999-12-31T00:00:00Z") : s.to);
+      seg.pstart.push(period.start);
+      seg.dfrom.push(utcDayKey(period.start));
+      seg.dto.push(utcDayKey(period.end));
+    });
+  }
+
+  const minDay = seg.dfrom.reduce((a, b) => (a < b ? a : b));
+  const maxDay = seg.dto.reduce((a, b) => (a > b ? a : b));
+  const [usage, grants] = await Promise.all([
+    db.$queryRaw<Array<{ customer_id: string; idx: number; meter_key: string; quantity: string }>>`
+      WITH seg AS (
+        SELECT * FROM unnest(${seg.customer}::uuid[], ${seg.idx}::int[], ${seg.from}::timestamptz[], ${seg.to}::timestamptz[],
+                             ${seg.pstart}::timestamptz[], ${seg.dfrom}::date[], ${seg.dto}::date[])
+               AS t(customer_id, idx, seg_from, seg_to, period_start, day_from, day_to)
+      )
+      SELECT seg.customer_id::text AS customer_id, seg.idx, m.key AS meter_key, sum(d.quantity)::text AS quantity
+        FROM seg
+        JOIN usage_daily d ON d.customer_id = seg.customer_id AND d.day >= seg.day_from AND d.day < seg.day_to
+         -- The overall window lets the planner read the days once and hash-join the segments,
+         -- rather than probing the index once per segment.
+         AND d.day >= ${minDay}::date AND d.day < ${maxDay}::date
+         AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) >= seg.seg_from
+         AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) < seg.seg_to
+        JOIN meters m ON m.id = d.meter_id
+       GROUP BY seg.customer_id, seg.idx, m.key`,
+    db.$queryRaw<Array<{ id: string; customer_id: string; remaining: bigint; currency: string; expires_at: Date | null; created_at: Date }>>`
+      SELECT g.id::text AS id, g.customer_id::text AS customer_id, sum(l.amount_minor)::bigint AS remaining, g.currency, g.expires_at, g.created_at
+        FROM credit_grants g JOIN credit_ledger_entries l ON l.grant_id = g.id
+       WHERE g.status = 'active' AND (${only}::uuid[] IS NULL OR g.customer_id = ANY(${only}::uuid[]))
+       GROUP BY g.id HAVING sum(l.amount_minor) > 0`,
+  ]);
+  for (const u of usage) {
+    const segment = shells.get(u.customer_id)?.[u.idx];
+    if (segment) segment.usageByMeter[u.meter_key] = trimDecimal(u.quantity);
+  }
+  const creditsByCustomer = groupBy(grants, (g) => g.customer_id);
+
+  return subs.map((sub) => {
+    const period = periods.get(sub.id)!;
+    const credits: CreditGrant[] = (creditsByCustomer.get(sub.customer_id) ?? [])
+      .filter((g) => g.currency === sub.currency)
+      .map((g) => ({ id: g.id, remainingMinor: BigInt(g.remaining), currency: g.currency, expiresAt: g.expires_at, createdAt: g.created_at }));
+    const preview = previewInvoice({ customerCurrency: sub.currency, period, segments: shells.get(sub.customer_id)!, credits, at });
+    return { customerId: sub.customer_id, currency: sub.currency, period, preview };
+  });
+}
+
+function trimDecimal(value: string): string {
+  return value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value;
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}
