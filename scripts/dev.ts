@@ -3,6 +3,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
+import { createPrismaClient } from "../lib/server/db/client";
+import { startBackgroundWork, type BackgroundWorkHandle } from "../lib/server/outbox/background";
 import { applyMigrations, root } from "./db/engine";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded";
 import { ensureDemoData } from "./db/ensure-demo-data";
@@ -13,6 +15,7 @@ const port = Number(portArg >= 0 ? args[portArg + 1] : process.env.PORT ?? 3000)
 const production = args.includes("--production");
 
 let embedded: EmbeddedHandle | null = null;
+let background: BackgroundWorkHandle | null = null;
 let next: ChildProcess | null = null;
 let stopping = false;
 
@@ -23,6 +26,7 @@ async function shutdown(code: number) {
     next.kill("SIGTERM");
     await new Promise((resolve) => next!.once("exit", resolve));
   }
+  await background?.stop().catch((e) => console.error(e));
   if (embedded) {
     console.log("Stopping the embedded database…");
     await embedded.stop().catch((e) => console.error(e));
@@ -45,6 +49,10 @@ async function main() {
   if (applied.length) console.log(`Applied migrations: ${applied.join(", ")}`);
   await ensureDemoData(url);
 
+  // The outbox worker and scheduled plan changes run in this process (npm run worker runs
+  // them on their own in production).
+  const workDb = createPrismaClient(url);
+  background = startBackgroundWork(workDb, { log: (m) => console.log(`[worker] ${m}`) });
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const { rows } = await pool.query<{ email: string }>(
     "SELECT email FROM staff_users WHERE auth_source = 'credentials' AND active ORDER BY role, email",

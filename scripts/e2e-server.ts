@@ -5,6 +5,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { createPrismaClient } from "../lib/server/db/client";
+import { startBackgroundWork, type BackgroundWorkHandle } from "../lib/server/outbox/background";
 import { applyMigrations, root } from "./db/engine";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded";
 import { startOidcServer } from "../e2e/fakes/oidc-server";
@@ -15,11 +17,13 @@ const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3199);
 const appUrl = `http://localhost:${appPort}`;
 
 let embedded: EmbeddedHandle | null = null;
+let background: BackgroundWorkHandle | null = null;
 let next: ChildProcess | null = null;
 let oidc: { close: () => Promise<void> } | null = null;
 
 async function stop() {
   next?.kill("SIGTERM");
+  await background?.stop().catch(() => {});
   await oidc?.close().catch(() => {});
   await embedded?.stop().catch(() => {});
   process.exit(0);
@@ -44,6 +48,10 @@ async function main() {
   const url = await freshDatabase();
   await applyMigrations(url);
   await seedDatabase(url, { customers: Number(process.env.E2E_CUSTOMERS ?? 300), days: Number(process.env.E2E_DAYS ?? 45) });
+  // The outbox worker and scheduled plan changes run in this process (npm run worker runs
+  // them on their own in production).
+  const workDb = createPrismaClient(url);
+  background = startBackgroundWork(workDb, { log: (m) => console.log(`[worker] ${m}`) });
   const clientId = "meterdesk-e2e";
   const clientSecret = "e2e-client-secret";
   oidc = await startOidcServer({ port: oidcPort, appUrl, clientId, clientSecret });

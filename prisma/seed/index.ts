@@ -6,6 +6,7 @@
 // lanes roll back and committed usage rows are deleted, so a failed seed leaves no data.
 // Expects a migrated, empty database.
 import pg from "pg";
+import { seedSandboxState } from "../../lib/providers/sandbox/seed";
 import { BulkLoader } from "./bulk";
 import { buildCatalog } from "./catalog";
 import { generateCredits } from "./credits";
@@ -20,7 +21,15 @@ import { generateUsage, rangeStartDay, type UsageContext } from "./usage";
 export const SEEDED_MARKER = "demo.seeded";
 export const DEFAULT_SEED = 20261126;
 
-export type SeedOptions = { customers: number; days: number; now?: Date; seed?: number; log?: (msg: string) => void };
+export type SeedOptions = {
+  customers: number;
+  days: number;
+  now?: Date;
+  seed?: number;
+  log?: (msg: string) => void;
+  /** Also give the built-in sandbox provider its own copy of usage and credits (default true). */
+  sandbox?: boolean;
+};
 export type SeedSummary = {
   customers: number; days: number; seed: number; now: string; ms: number;
   rows: Record<string, number>;
@@ -99,6 +108,17 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
     for (const i of [1, 2, 0]) {
       await lanes[i]!.query("COMMIT");
       committed.add(i);
+    }
+    if (opts.sandbox !== false) {
+      // The sandbox provider's own state, with a few deliberate divergences (shadow billing and
+      // reconciliation find them on first start).
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      try {
+        const sandbox = await seedSandboxState(pool, { seed, now });
+        log(`sandbox provider: ${sandbox.usageRows} usage rows, ${sandbox.creditGrants} grants, ${sandbox.divergences.length} divergences`);
+      } finally {
+        await pool.end();
+      }
     }
     log("analyzing");
     await client.query("ANALYZE");

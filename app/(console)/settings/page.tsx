@@ -6,6 +6,11 @@ import { DateTime } from "@/components/ui/date-time";
 import { Table, Td, Th } from "@/components/ui/table";
 import { Badge } from "@/components/ui/badge";
 import { StaffAccessForm } from "./staff-access-form";
+import { BillingHealthSection } from "./billing-health";
+import { CreditLimitsForm } from "./credit-limits-form";
+import { listCreditLimits } from "@/lib/server/services/credit-limits";
+import { ApiTokensSection } from "./api-tokens";
+import { listApiTokens } from "@/lib/server/services/api-tokens";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -15,6 +20,7 @@ export default async function SettingsPage() {
   return (
     <div className="space-y-4">
       <h1 className="text-xl font-semibold">Settings</h1>
+      <BillingHealthSection />
       <section aria-labelledby="staff-heading" className="space-y-2">
         <h2 id="staff-heading" className="text-base font-semibold">Staff and roles</h2>
         <p className="text-sm text-slate-600">A change takes effect on the person’s next click: roles are checked on the server at every request.</p>
@@ -48,6 +54,12 @@ export default async function SettingsPage() {
             ))}
           </tbody>
         </Table>
+      </section>
+      <ApiTokensSection tokens={await listApiTokens(db)} />
+      <section aria-labelledby="limits-heading" className="space-y-2">
+        <h2 id="limits-heading" className="text-base font-semibold">Credit limits</h2>
+        <p className="text-sm text-slate-600">The largest credit each role issues without a second person, in major units of the customer’s currency. Leave empty for no limit; above the limit a credit waits for approval.</p>
+        <CreditLimitsForm limits={await listCreditLimits(db)} />
       </section>
     </div>
   );

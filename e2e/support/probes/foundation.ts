@@ -8,9 +8,13 @@ export const pages: PathProbe[] = [
   { path: "/settings", permission: "admin.manage" },
 ];
 
-export const routes: PathProbe[] = [{ path: "/api/audit/export", permission: "audit.view" }];
+export const routes: PathProbe[] = [
+  { path: "/api/audit/export", permission: "audit.view" },
+  { path: "/api/metrics", permission: "admin.manage" },
+];
 
 export const actions: ActionProbe[] = [
+  { name: "testProviderConnectionAction", permission: "admin.manage", args: async () => [{}] },
   {
     name: "updateStaffAccessAction",
     permission: "admin.manage",

@@ -13,7 +13,8 @@ export type OperationPayloads = {
   "credit.void": { grantId: string; providerGrantId: string | null; amountMinor: string; currency: string; reason: string };
   "plan.change": { changeId: string; fromPlanVersionId: string; toPlanVersionId: string; timing: "immediate" | "period_end" | "on_date"; effectiveAt: string };
   "plan.change_cancel": { changeId: string; providerChangeId: string | null };
-  "usage.forward": { eventIds: string[] };
+  /** `synthetic`: re-sync events with no usage_events row (deterministic ids, e.g. "resync:<customer>:<meter>:<day>:<qty>"). */
+  "usage.forward": { eventIds: string[]; synthetic?: Array<{ idempotencyKey: string; meterKey: string; timestamp: string; quantity: string }> };
 };
 export type OperationKind = keyof OperationPayloads;
 
