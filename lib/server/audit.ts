@@ -1,4 +1,4 @@
-import "server-only";
+// No "server-only": the worker (scheduled plan changes, credit expiry) records audit events too.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { Actor } from "./session";

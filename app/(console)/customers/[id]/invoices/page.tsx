@@ -1,5 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
+import { UpcomingInvoiceLoading, UpcomingInvoiceSection } from "@/components/invoices/upcoming-invoice-section";
+import { PreviewFlags } from "@/components/invoices/preview-flags";
 import { requirePagePermission } from "@/lib/server/session";
 import { listCustomerInvoices } from "@/lib/server/queries/invoices";
 import { customerIdFromParams } from "@/lib/server/queries/customers";
@@ -28,12 +31,27 @@ export default async function CustomerInvoicesPage({ params, searchParams }: { p
   const path = `/customers/${id}/invoices`;
   const selected = rows.find((r) => r.id === param(sp, "invoice")) ?? rows[0];
 
+  // The provider's preview streams in on its own: a slow or failing provider never holds up past invoices.
+  const upcoming = (
+    <Suspense fallback={<UpcomingInvoiceLoading />}>
+      <UpcomingInvoiceSection customerId={id} />
+    </Suspense>
+  );
+
   if (total === 0) {
-    return <EmptyState title="No invoices yet">Invoices appear here once the first billing period closes.</EmptyState>;
+    return (
+      <div className="space-y-6">
+        {upcoming}
+        <PreviewFlags customerId={id} />
+        <EmptyState title="No invoices yet">Invoices appear here once the first billing period closes.</EmptyState>
+      </div>
+    );
   }
 
   return (
     <div className="space-y-6">
+      {upcoming}
+      <PreviewFlags customerId={id} />
       <section aria-labelledby="past-invoices">
         <h2 id="past-invoices" className="mb-2 text-base font-semibold">Past invoices</h2>
         <p className="mb-2 text-xs text-slate-500">Billing periods are half-open: a period labelled “Nov 1 – Nov 30” starts at Nov 1 00:00 UTC and ends just before Dec 1 00:00 UTC.</p>
