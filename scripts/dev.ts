@@ -5,6 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { createPrismaClient } from "../lib/server/db/client";
 import { startBackgroundWork, type BackgroundWorkHandle } from "../lib/server/outbox/background";
+import { ensurePreviewsComputed } from "../lib/server/services/recompute-previews";
 import { applyMigrations, root } from "./db/engine";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded";
 import { ensureDemoData } from "./db/ensure-demo-data";
@@ -53,6 +54,10 @@ async function main() {
   // them on their own in production).
   const workDb = createPrismaClient(url);
   background = startBackgroundWork(workDb, { log: (m) => console.log(`[worker] ${m}`) });
+  // First start: fill the finance review queue in the background (the page shows progress).
+  void ensurePreviewsComputed(workDb, background.provider)
+    .then((r) => r && console.log("[worker] invoice previews computed for the review queue"))
+    .catch((e) => console.error(`[worker] computing invoice previews failed: ${e instanceof Error ? e.message : e}`));
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const { rows } = await pool.query<{ email: string }>(
     "SELECT email FROM staff_users WHERE auth_source = 'credentials' AND active ORDER BY role, email",

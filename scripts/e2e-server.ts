@@ -7,6 +7,7 @@ import path from "node:path";
 import pg from "pg";
 import { createPrismaClient } from "../lib/server/db/client";
 import { startBackgroundWork, type BackgroundWorkHandle } from "../lib/server/outbox/background";
+import { ensurePreviewsComputed } from "../lib/server/services/recompute-previews";
 import { applyMigrations, root } from "./db/engine";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded";
 import { startOidcServer } from "../e2e/fakes/oidc-server";
@@ -52,6 +53,7 @@ async function main() {
   // them on their own in production).
   const workDb = createPrismaClient(url);
   background = startBackgroundWork(workDb, { log: (m) => console.log(`[worker] ${m}`) });
+  await ensurePreviewsComputed(workDb, background.provider);
   const clientId = "meterdesk-e2e";
   const clientSecret = "e2e-client-secret";
   oidc = await startOidcServer({ port: oidcPort, appUrl, clientId, clientSecret });

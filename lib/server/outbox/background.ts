@@ -4,6 +4,7 @@
 import { getBillingProvider } from "@/lib/providers";
 import { applyDueSandboxChanges } from "@/lib/providers/sandbox";
 import { applyDuePlanChanges } from "../services/apply-due-plan-changes";
+import { expireCredits } from "../services/expire-credits";
 import type { BillingProvider } from "@/lib/providers/types";
 import type { Db } from "../db/client";
 import { startOutboxWorker, type OutboxRunOptions } from "./worker";
@@ -44,6 +45,9 @@ export function startBackgroundWork(db: Db, opts: BackgroundWorkOptions = {}): B
           // Meterdesk's own scheduled subscription_changes (phases, status, audit), whatever the provider.
           const { applied } = await applyDuePlanChanges(db, at);
           if (applied > 0) log(`[plans] applied ${applied} scheduled plan change(s)`);
+          // Credits past their expiry: an 'expiration' ledger entry for what was left (idempotent).
+          const expired = await expireCredits(db, at);
+          if (expired.expired > 0) log(`[credits] expired ${expired.expired} grant(s)`);
         })
         .catch((error) => log(`[plans] applying due plan changes failed: ${error instanceof Error ? error.message : String(error)}`));
     };

@@ -1,0 +1,74 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useAction } from "next-safe-action/hooks";
+import { recomputePreviewsAction } from "@/lib/actions/invoices";
+import { Button } from "@/components/ui/button";
+import type { RecomputeJobDto } from "@/lib/server/queries/review-queue";
+
+const active = (status: string | undefined) => status === "queued" || status === "running";
+
+/** "Recompute previews" and the job's live progress, polled from /api/jobs/[id]; the page never waits on it. */
+export function RecomputePanel({ canRecompute, initialJob }: { canRecompute: boolean; initialJob: RecomputeJobDto | null }) {
+  const router = useRouter();
+  const [job, setJob] = useState<RecomputeJobDto | null>(initialJob);
+  const [auditId, setAuditId] = useState<string | null>(null);
+  const { execute, isPending, result } = useAction(recomputePreviewsAction, {
+    onSuccess: ({ data }) => {
+      if (!data) return;
+      setAuditId(data.auditId);
+      setJob((j) => (j?.id === data.jobId ? j : { id: data.jobId, status: "queued", progressDone: 0, progressTotal: 0, progressFailed: 0, error: null, finishedAt: null }));
+    },
+  });
+  const jobId = job?.id;
+  const polling = active(job?.status);
+
+  useEffect(() => {
+    if (!jobId || !polling) return;
+    let stopped = false;
+    const tick = async () => {
+      try {
+        const res = await fetch(`/api/jobs/${jobId}`, { cache: "no-store" });
+        if (!res.ok || stopped) return;
+        const next = (await res.json()) as RecomputeJobDto;
+        setJob(next);
+        if (!active(next.status)) router.refresh();
+      } catch {
+        // A missed poll is retried on the next tick.
+      }
+    };
+    const timer = setInterval(tick, 1000);
+    void tick();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [jobId, polling, router]);
+
+  const pct = job && job.progressTotal > 0 ? Math.round((job.progressDone * 100) / job.progressTotal) : 0;
+  return (
+    <div className="flex min-w-72 flex-col items-end gap-1 text-sm">
+      {canRecompute ? (
+        <Button onClick={() => execute({})} disabled={isPending || polling}>
+          {polling ? "Recomputing…" : isPending ? "Starting…" : "Recompute previews"}
+        </Button>
+      ) : null}
+      <div role="status" aria-live="polite" className="text-right text-xs text-slate-600">
+        {result.serverError ? <span className="text-red-700">{result.serverError.message}</span> : null}
+        {job && polling ? (
+          <span className="flex items-center gap-2">
+            <label htmlFor="recompute-progress">Recomputing previews: {job.progressDone.toLocaleString("en-US")} of {job.progressTotal ? job.progressTotal.toLocaleString("en-US") : "…"} customers</label>
+            <progress id="recompute-progress" max={100} value={pct} className="h-2 w-32" />
+          </span>
+        ) : job?.status === "succeeded" ? (
+          <span>Last recompute: {job.progressTotal.toLocaleString("en-US")} customers{job.progressFailed ? `, ${job.progressFailed} without a provider preview` : ""}.</span>
+        ) : job?.status === "failed" ? (
+          <span className="text-red-700">The last recompute failed: {job.error ?? "unknown error"}. Try again.</span>
+        ) : null}
+        {auditId ? <> <Link className="text-indigo-700 underline" href={`/audit?action=invoice_previews.recompute_requested`}>Audit event #{auditId}</Link></> : null}
+      </div>
+    </div>
+  );
+}
