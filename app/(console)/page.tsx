@@ -6,6 +6,8 @@ import { db } from "@/lib/server/db";
 import { searchAudit } from "@/lib/server/queries/audit";
 import { AuditTable } from "@/components/audit/audit-table";
 import { buttonClass } from "@/components/ui/button";
+import { CreditsHomeSection } from "./credits/home-section";
+import { InvoicesHomeCard } from "./invoices/home-card";
 
 export const metadata: Metadata = { title: "Home" };
 
@@ -30,6 +32,8 @@ export default async function HomePage() {
         <input id="home-search" name="q" type="search" placeholder="Find a customer by name, email or id" className="flex-1 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm" />
         <button type="submit" className={buttonClass("primary")}>Find</button>
       </form>
+      <CreditsHomeSection actor={actor} />
+      <InvoicesHomeCard actor={actor} />
       <section aria-labelledby="customers-heading">
         <h2 id="customers-heading" className="mb-2 text-base font-semibold">Customers</h2>
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-6">

@@ -82,6 +82,8 @@ export interface BillingProvider {
 
   getUpcomingInvoice(customer: CustomerRef, at?: Date): Promise<ProviderInvoicePreview>;
   getUsage(customer: CustomerRef, range: { start: Date; end: Date }): Promise<ProviderUsageDay[]>;
+  /** Optional fast path for reconciliation: every customer's usage per meter and UTC day in one call. */
+  getUsageBatch?(range: { start: Date; end: Date }): Promise<Array<ProviderUsageDay & { providerCustomerId: string }>>;
 
   grantCredit(req: GrantCreditRequest): Promise<{ providerGrantId: string; replayed: boolean }>;
   voidCredit(req: VoidCreditRequest): Promise<{ replayed: boolean }>;

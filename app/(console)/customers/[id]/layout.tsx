@@ -7,6 +7,15 @@ import { Money } from "@/components/ui/money";
 import { providerCustomerUrl, providerLabels } from "@/lib/providers/links";
 import { CustomerTabs } from "./customer-tabs";
 
+// Tabs in the order people use them; each is a folder beside this layout.
+const customerTabs = [
+  { slug: "usage", label: "Usage" },
+  { slug: "credits", label: "Credits" },
+  { slug: "plan", label: "Plan" },
+  { slug: "invoices", label: "Invoices" },
+  { slug: "activity", label: "Activity" },
+];
+
 export default async function CustomerLayout({ children, params }: { children: ReactNode; params: Promise<{ id: string }> }) {
   await requirePagePermission("customers.view");
   const { id } = await params;
@@ -46,7 +55,7 @@ export default async function CustomerLayout({ children, params }: { children: R
           </div>
         </dl>
       </section>
-      <CustomerTabs id={customer.id} tabs={[{ slug: "invoices", label: "Invoices" }, { slug: "activity", label: "Activity" }]} />
+      <CustomerTabs id={customer.id} tabs={customerTabs} />
       {children}
     </div>
   );
