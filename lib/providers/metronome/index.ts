@@ -1,0 +1,2 @@
+export { createMetronomeProvider, NO_EXPIRY, type MetronomeProviderConfig } from "./provider";
+export { USD_CENTS_CREDIT_TYPE, type MetronomeCatalog } from "./map";

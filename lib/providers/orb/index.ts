@@ -1,0 +1,2 @@
+export { createOrbProvider, type OrbProviderConfig } from "./provider";
+export type { OrbCatalog } from "./map";

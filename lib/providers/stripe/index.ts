@@ -1,0 +1,2 @@
+export { createStripeProvider, type StripeProviderConfig } from "./provider";
+export type { StripeCatalog } from "./map";
