@@ -26,8 +26,12 @@ test.describe("customers", () => {
 
     await expect(page.getByRole("heading", { name: customer.name })).toBeVisible();
     await expect(page.getByText(customer.platformId)).toBeVisible();
-    await expect(page.getByRole("link", { name: "Invoices" })).toHaveAttribute("aria-current", "page");
-    await page.getByRole("link", { name: "Activity" }).click();
+    const sections = page.getByRole("navigation", { name: "Customer sections" });
+    await expect(sections.getByRole("link", { name: "Usage" })).toHaveAttribute("aria-current", "page");
+    await sections.getByRole("link", { name: "Invoices" }).click();
+    await expect(sections.getByRole("link", { name: "Invoices" })).toHaveAttribute("aria-current", "page");
+    await expect(page.getByRole("heading", { name: "Upcoming invoice" })).toBeVisible();
+    await sections.getByRole("link", { name: "Activity" }).click();
     await expect(page.getByRole("table")).toContainText("customer.note_added");
     await expect(page.getByRole("table")).toContainText("called about invoice");
   });

@@ -14,6 +14,7 @@ import { param, type SearchParams } from "@/lib/url";
 import { SyncStatus } from "./sync-status";
 import { RetrySyncButton } from "./retry-sync-button";
 import { RequestDecision } from "./request-decision";
+import { DecisionNotices } from "./decision-notices";
 import { BulkCreditForm } from "./bulk-credit-form";
 import { BulkDecision } from "./bulk-decision";
 import { LiveRefresh } from "./live-refresh";
@@ -66,6 +67,7 @@ export default async function CreditsPage({ searchParams }: { searchParams: Prom
           <button type="submit" className={buttonClass("secondary")}>Filter</button>
           <Link href="/credits" className="text-sm text-indigo-700 underline">Clear</Link>
         </form>
+        <DecisionNotices />
         {queue.total === 0 ? (
           <EmptyState title="No requests waiting">Credits above the issuer’s limit appear here for a second person to decide.</EmptyState>
         ) : (

@@ -6,18 +6,29 @@ import { useAction } from "next-safe-action/hooks";
 import { decideCreditRequestAction } from "@/lib/actions/credits";
 import { Button } from "@/components/ui/button";
 import { actionErrors, newRequestId } from "./action-errors";
+import { pushDecisionNotice } from "./decision-notices";
 
 export function RequestDecision({ creditRequestId, summary }: { creditRequestId: string; summary: string }) {
   const [note, setNote] = useState("");
   const [decision, setDecision] = useState<"approve" | "reject" | null>(null);
   const [requestId] = useState(newRequestId);
-  const { execute, result, isPending } = useAction(decideCreditRequestAction);
+  const { execute, result, isPending } = useAction(decideCreditRequestAction, {
+    onSuccess: ({ data }) => {
+      if (!data) return;
+      pushDecisionNotice({
+        id: creditRequestId,
+        text: data.decision === "approved" ? `Approved — ${data.amountLabel} credited, pending provider sync.` : `Rejected: ${summary}.`,
+        customerId: data.customerId,
+        auditId: String(data.auditId),
+      });
+    },
+  });
   const { fields, message } = actionErrors(result);
   const id = `decide-${creditRequestId}`;
   if (result.data) {
     return (
       <p role="status" className="text-xs text-emerald-800">
-        {result.data.decision === "approved" ? `Approved — ${result.data.amountLabel} credited, pending provider sync.` : "Rejected."}{" "}
+        {result.data.decision === "approved" ? "Approved." : "Rejected."}{" "}
         <Link className="underline" href={`/customers/${result.data.customerId}/activity`}>Audit event #{result.data.auditId}</Link>
       </p>
     );

@@ -1,51 +1,39 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
 import { recomputePreviewsAction } from "@/lib/actions/invoices";
 import { Button } from "@/components/ui/button";
+import { useJobProgress } from "@/components/jobs/use-job-progress";
 import type { RecomputeJobDto } from "@/lib/server/queries/review-queue";
 
 const active = (status: string | undefined) => status === "queued" || status === "running";
 
-/** "Recompute previews" and the job's live progress, polled from /api/jobs/[id]; the page never waits on it. */
+/** "Recompute previews" and the job's live progress, polled from /api/jobs/[id] with react-query; the page never waits on it. */
 export function RecomputePanel({ canRecompute, initialJob }: { canRecompute: boolean; initialJob: RecomputeJobDto | null }) {
   const router = useRouter();
-  const [job, setJob] = useState<RecomputeJobDto | null>(initialJob);
+  const [started, setStarted] = useState<RecomputeJobDto | null>(initialJob);
   const [auditId, setAuditId] = useState<string | null>(null);
   const { execute, isPending, result } = useAction(recomputePreviewsAction, {
     onSuccess: ({ data }) => {
       if (!data) return;
       setAuditId(data.auditId);
-      setJob((j) => (j?.id === data.jobId ? j : { id: data.jobId, status: "queued", progressDone: 0, progressTotal: 0, progressFailed: 0, error: null, finishedAt: null }));
+      setStarted((j) => (j?.id === data.jobId ? j : { id: data.jobId, status: "queued", progressDone: 0, progressTotal: 0, progressFailed: 0, error: null, finishedAt: null }));
     },
   });
-  const jobId = job?.id;
+  const job = useJobProgress<RecomputeJobDto>(started?.id, started);
   const polling = active(job?.status);
-
+  // When a job we watched finishes, re-render the server page so the queue shows the new snapshots.
+  const watched = useRef(false);
   useEffect(() => {
-    if (!jobId || !polling) return;
-    let stopped = false;
-    const tick = async () => {
-      try {
-        const res = await fetch(`/api/jobs/${jobId}`, { cache: "no-store" });
-        if (!res.ok || stopped) return;
-        const next = (await res.json()) as RecomputeJobDto;
-        setJob(next);
-        if (!active(next.status)) router.refresh();
-      } catch {
-        // A missed poll is retried on the next tick.
-      }
-    };
-    const timer = setInterval(tick, 1000);
-    void tick();
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [jobId, polling, router]);
+    if (polling) watched.current = true;
+    else if (watched.current) {
+      watched.current = false;
+      router.refresh();
+    }
+  }, [polling, router]);
 
   const pct = job && job.progressTotal > 0 ? Math.round((job.progressDone * 100) / job.progressTotal) : 0;
   return (
