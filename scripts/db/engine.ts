@@ -106,7 +106,15 @@ let lastPanic = "";
 };
 export const lastEnginePanic = () => lastPanic;
 
-async function loadWasmModule() {
+// One WebAssembly instance per process: the generated bindings keep module-level state, so a
+// second instantiation would leave them pointing at the wrong memory.
+let wasmModule: ReturnType<typeof instantiateWasm> | null = null;
+function loadWasmModule() {
+  wasmModule ??= instantiateWasm();
+  return wasmModule;
+}
+
+async function instantiateWasm() {
   const require = createRequire(import.meta.url);
   const bgPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
   const pkgDir = path.dirname(bgPath);
