@@ -8,6 +8,7 @@ import { AuditTable } from "@/components/audit/audit-table";
 import { buttonClass } from "@/components/ui/button";
 import { CreditsHomeSection } from "./credits/home-section";
 import { InvoicesHomeCard } from "./invoices/home-card";
+import { OperationsHomeCard } from "./operations-home-card";
 
 export const metadata: Metadata = { title: "Home" };
 
@@ -34,6 +35,7 @@ export default async function HomePage() {
       </form>
       <CreditsHomeSection actor={actor} />
       <InvoicesHomeCard actor={actor} />
+      <OperationsHomeCard actor={actor} />
       <section aria-labelledby="customers-heading">
         <h2 id="customers-heading" className="mb-2 text-base font-semibold">Customers</h2>
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-6">
