@@ -54,7 +54,10 @@ test.describe("invoice review queue", () => {
     await note.fill("Provider is missing usage; waiting for the re-sync");
     await note.press("Enter");
     await expect(page.getByText(`Held the invoice of ${name}.`)).toBeVisible();
-    await expect(page.getByRole("link", { name: /Audit event #\d+/ })).toHaveAttribute("href", `/audit?action=invoice.held&customer=${customerId}`);
+    const auditLink = page.getByRole("link", { name: /Audit event #\d+/ });
+    const auditNumber = (await auditLink.textContent())!.match(/#(\d+)/)![1]!;
+    await expect(auditLink).toHaveAttribute("href", `/audit?event=${auditNumber}`);
+    expect((await e2eDb().query("SELECT action FROM audit_events WHERE id = $1", [auditNumber])).rows).toEqual([{ action: "invoice.held" }]);
     const { rows: reviews } = await e2eDb().query("SELECT status::text, note FROM invoice_reviews WHERE customer_id = $1::uuid", [customerId]);
     expect(reviews).toEqual([{ status: "held", note: "Provider is missing usage; waiting for the re-sync" }]);
     expect(await count("SELECT 1 FROM audit_events WHERE action = 'invoice.held' AND customer_id = $1::uuid", [customerId])).toBe(1);

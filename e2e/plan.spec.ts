@@ -34,7 +34,10 @@ test.describe("plan changes", () => {
     const status = page.getByRole("status").filter({ hasText: "Changed" });
     await expect(status).toContainText(new RegExp(`Changed ${customer.name} from Pro to Team, effective now; proration −\\$[\\d,.]+ / \\+\\$[\\d,.]+`));
     const auditLink = status.getByRole("link", { name: /View the audit event #\d+/ });
-    await expect(auditLink).toHaveAttribute("href", `/audit?customer=${customer.id}&action=plan.changed`);
+    const auditNumber = (await auditLink.textContent())!.match(/#(\d+)/)![1]!;
+    await expect(auditLink).toHaveAttribute("href", `/audit?event=${auditNumber}`);
+    const audited = await e2eDb().query("SELECT action, customer_id::text AS customer FROM audit_events WHERE id = $1", [auditNumber]);
+    expect(audited.rows).toEqual([{ action: "plan.changed", customer: customer.id }]);
 
     await expect(header.getByText("Team", { exact: true })).toBeVisible();
     const history = page.getByRole("table", { name: "Plan changes, latest effective date first" });

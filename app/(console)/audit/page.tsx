@@ -28,6 +28,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </p>
       </div>
       <form method="get" action="/audit" role="search" aria-label="Audit filters" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
+        <TextField id="event" label="Event #" inputMode="numeric" className="w-24" defaultValue={query.event ?? ""} />
         <TextField id="actor" label="Actor email" defaultValue={query.actor ?? ""} />
         <TextField id="action" label="Action" placeholder="e.g. credit" defaultValue={query.action ?? ""} />
         <TextField id="customer" label="Customer" placeholder="Name or platform id" defaultValue={query.customer ?? ""} />

@@ -55,7 +55,7 @@ export function RecomputePanel({ canRecompute, initialJob }: { canRecompute: boo
         ) : job?.status === "failed" ? (
           <span className="text-red-700">The last recompute failed: {job.error ?? "unknown error"}. Try again.</span>
         ) : null}
-        {auditId ? <> <Link className="text-indigo-700 underline" href={`/audit?action=invoice_previews.recompute_requested`}>Audit event #{auditId}</Link></> : null}
+        {auditId ? <> <Link className="text-indigo-700 underline" href={`/audit?event=${auditId}`}>Audit event #{auditId}</Link></> : null}
       </div>
     </div>
   );

@@ -160,7 +160,7 @@ function HoldForm({ row, onDone }: { row: ReviewQueueRow; onDone: () => void }) 
         {result.data ? (
           <span className="text-emerald-800">
             Held the invoice of {row.customerName}.{" "}
-            <Link className="underline" href={`/audit?action=invoice.held&customer=${row.customerId}`}>Audit event #{result.data.auditIds[0]}</Link>{" · "}
+            <Link className="underline" href={`/audit?event=${result.data.auditIds[0]}`}>Audit event #{result.data.auditIds[0]}</Link>{" · "}
             <Link className="underline" href={`/customers/${row.customerId}/activity`}>Activity tab</Link>
           </span>
         ) : null}

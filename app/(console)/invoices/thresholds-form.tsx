@@ -57,7 +57,7 @@ export function ThresholdsForm({ editable, values, fields }: { editable: boolean
               result.data.auditId ? (
                 <span className="text-emerald-800">
                   Saved {result.data.changed.length} threshold(s); they apply from the next recompute.{" "}
-                  <Link className="underline" href="/audit?action=anomaly_thresholds.updated">Audit event #{result.data.auditId}</Link>
+                  <Link className="underline" href={`/audit?event=${result.data.auditId}`}>Audit event #{result.data.auditId}</Link>
                 </span>
               ) : "Nothing changed."
             ) : null}

@@ -51,7 +51,7 @@ function CreateTokenForm() {
           <label htmlFor="api-token-secret" className="block text-xs text-slate-700">New API token</label>
           <input id="api-token-secret" readOnly value={created.token} className="w-full rounded border border-slate-300 bg-white px-2 py-1 font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
           <p className="text-xs">
-            Recorded as <Link className="text-indigo-700 underline" href={`/audit?action=api_token.created`}>audit event #{created.auditId}</Link>.{" "}
+            Recorded as <Link className="text-indigo-700 underline" href={`/audit?event=${created.auditId}`}>audit event #{created.auditId}</Link>.{" "}
             <button type="button" className="text-indigo-700 underline" onClick={() => { reset(); setName(""); }}>I have copied it</button>
           </p>
         </div>

@@ -7,6 +7,8 @@ import { likeFragment } from "./search-text";
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)));
 
 export const auditQuerySchema = z.object({
+  /** One event by its number, e.g. from an action's "audit event #123" link. */
+  event: z.string().regex(/^\d{1,18}$/).optional().catch(undefined),
   actor: z.string().optional().catch(undefined),
   action: z.string().optional().catch(undefined),
   customer: z.string().optional().catch(undefined),
@@ -41,6 +43,7 @@ function whereFor(query: Omit<AuditQuery, "page" | "pageSize"> & { customerId?: 
   const action = likeFragment(query.action);
   const customer = likeFragment(query.customer);
   if (actor === null || action === null || customer === null) return null;
+  if (query.event) where.push(Prisma.sql`e.id = ${query.event}::bigint`);
   if (actor) where.push(Prisma.sql`e.actor_email ILIKE ${actor}`);
   if (action) where.push(Prisma.sql`e.action ILIKE ${action}`);
   if (query.customerId) where.push(Prisma.sql`e.customer_id = ${query.customerId}::uuid`);

@@ -71,7 +71,7 @@ export async function cancelPlanChange(db: Db, actor: Pick<Actor, "id" | "email"
       customerId: change.customer_id,
       message: `Canceled the change of ${change.customer_name} from ${change.from_name} to ${change.to_name} on ${change.effective_at.toISOString().slice(0, 10)}`,
       auditEventId: event.id.toString(),
-      auditHref: `/audit?customer=${change.customer_id}&action=plan.change_canceled`,
+      auditHref: `/audit?event=${event.id}`,
       providerCancelQueued: operation !== null,
     };
   });

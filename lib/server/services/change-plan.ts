@@ -67,7 +67,7 @@ async function replay(db: Db, requestId: string, customerId: string): Promise<Ch
     replayed: true,
     message: (change.preview as StoredPreview | null)?.message ?? "This change was already made.",
     auditEventId: event?.id.toString() ?? null,
-    auditHref: `/audit?customer=${customerId}&action=${event?.action ?? auditAction(status)}`,
+    auditHref: event ? `/audit?event=${event.id}` : `/audit?customer=${customerId}&action=${auditAction(status)}`,
     activityHref: `/customers/${customerId}/activity`,
   };
 }
@@ -162,7 +162,7 @@ export async function changePlan(db: Db, actor: Pick<Actor, "id" | "email" | "ro
         replayed: false,
         message: stored.message,
         auditEventId: event.id.toString(),
-        auditHref: `/audit?customer=${computed.customer.id}&action=${auditAction(status)}`,
+        auditHref: `/audit?event=${event.id}`,
         activityHref: `/customers/${computed.customer.id}/activity`,
       } satisfies ChangePlanResult;
     });
