@@ -64,29 +64,65 @@ export async function computeAllPreviews(db: Db, at: Date, opts: { customerIds?:
 
   const minDay = seg.dfrom.reduce((a, b) => (a < b ? a : b));
   const maxDay = seg.dto.reduce((a, b) => (a > b ? a : b));
-  const [usage, grants] = await Promise.all([
-    db.$queryRaw<Array<{ customer_id: string; idx: number; meter_key: string; quantity: string }>>`
-      WITH seg AS (
-        SELECT * FROM unnest(${seg.customer}::uuid[], ${seg.idx}::int[], ${seg.from}::timestamptz[], ${seg.to}::timestamptz[],
-                             ${seg.pstart}::timestamptz[], ${seg.dfrom}::date[], ${seg.dto}::date[])
-               AS t(customer_id, idx, seg_from, seg_to, period_start, day_from, day_to)
-      )
-      SELECT seg.customer_id::text AS customer_id, seg.idx, m.key AS meter_key, sum(d.quantity)::text AS quantity
-        FROM seg
-        JOIN usage_daily d ON d.customer_id = seg.customer_id AND d.day >= seg.day_from AND d.day < seg.day_to
-         -- The overall window lets the planner read the days once and hash-join the segments,
-         -- rather than probing the index once per segment.
-         AND d.day >= ${minDay}::date AND d.day < ${maxDay}::date
-         AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) >= seg.seg_from
-         AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) < seg.seg_to
-        JOIN meters m ON m.id = d.meter_id
-       GROUP BY seg.customer_id, seg.idx, m.key`,
+  // Most customers have one segment (no plan change this period): their usage is one hash join
+  // of the period's days, like a plain aggregation pass. The few with several segments take the
+  // per-segment query, which assigns each day to the plan in force when it began.
+  const single = { customer: [] as string[], dfrom: [] as string[], dto: [] as string[] };
+  const multi = { customer: [] as string[], idx: [] as number[], from: [] as Date[], to: [] as Date[], pstart: [] as Date[], dfrom: [] as string[], dto: [] as string[] };
+  seg.customer.forEach((customer, i) => {
+    if ((shells.get(customer)?.length ?? 0) === 1) {
+      single.customer.push(customer);
+      single.dfrom.push(seg.dfrom[i]!);
+      single.dto.push(seg.dto[i]!);
+    } else {
+      multi.customer.push(customer);
+      multi.idx.push(seg.idx[i]!);
+      multi.from.push(seg.from[i]!);
+      multi.to.push(seg.to[i]!);
+      multi.pstart.push(seg.pstart[i]!);
+      multi.dfrom.push(seg.dfrom[i]!);
+      multi.dto.push(seg.dto[i]!);
+    }
+  });
+  type UsageRow = { customer_id: string; idx: number; meter_id: string; quantity: string };
+  const [singleUsage, multiUsage, meterRows, grants] = await Promise.all([
+    single.customer.length
+      ? db.$transaction(async (tx) => {
+          // Enough memory for the hash of every customer's period in one batch, not spilled to disk.
+          await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'");
+          return tx.$queryRaw<UsageRow[]>`
+            WITH p AS MATERIALIZED (
+              SELECT * FROM unnest(${single.customer}::uuid[], ${single.dfrom}::date[], ${single.dto}::date[]) AS p(customer_id, day_from, day_to)
+            )
+            SELECT d.customer_id::text AS customer_id, 0 AS idx, d.meter_id::text AS meter_id, sum(d.quantity)::text AS quantity
+              FROM usage_daily d JOIN p ON p.customer_id = d.customer_id
+             WHERE d.day >= ${minDay}::date AND d.day < ${maxDay}::date AND d.day >= p.day_from AND d.day < p.day_to
+             GROUP BY d.customer_id, d.meter_id`;
+        })
+      : Promise.resolve([] as UsageRow[]),
+    multi.customer.length
+      ? db.$queryRaw<UsageRow[]>`
+          WITH seg AS (
+            SELECT * FROM unnest(${multi.customer}::uuid[], ${multi.idx}::int[], ${multi.from}::timestamptz[], ${multi.to}::timestamptz[],
+                                 ${multi.pstart}::timestamptz[], ${multi.dfrom}::date[], ${multi.dto}::date[])
+                   AS t(customer_id, idx, seg_from, seg_to, period_start, day_from, day_to)
+          )
+          SELECT seg.customer_id::text AS customer_id, seg.idx, d.meter_id::text AS meter_id, sum(d.quantity)::text AS quantity
+            FROM seg
+            JOIN usage_daily d ON d.customer_id = seg.customer_id AND d.day >= seg.day_from AND d.day < seg.day_to
+             AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) >= seg.seg_from
+             AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) < seg.seg_to
+           GROUP BY seg.customer_id, seg.idx, d.meter_id`
+      : Promise.resolve([] as UsageRow[]),
+    db.$queryRaw<Array<{ id: string; key: string }>>`SELECT id::text, key FROM meters`,
     db.$queryRaw<Array<{ id: string; customer_id: string; remaining: bigint; currency: string; expires_at: Date | null; created_at: Date }>>`
       SELECT g.id::text AS id, g.customer_id::text AS customer_id, sum(l.amount_minor)::bigint AS remaining, g.currency, g.expires_at, g.created_at
         FROM credit_grants g JOIN credit_ledger_entries l ON l.grant_id = g.id
        WHERE g.status = 'active' AND (${only}::uuid[] IS NULL OR g.customer_id = ANY(${only}::uuid[]))
        GROUP BY g.id HAVING sum(l.amount_minor) > 0`,
   ]);
+  const meterKeys = new Map(meterRows.map((m) => [m.id, m.key]));
+  const usage = [...singleUsage, ...multiUsage].map((u) => ({ ...u, meter_key: meterKeys.get(u.meter_id) ?? u.meter_id }));
   for (const u of usage) {
     const segment = shells.get(u.customer_id)?.[u.idx];
     if (segment) segment.usageByMeter[u.meter_key] = trimDecimal(u.quantity);
