@@ -81,6 +81,11 @@ export interface BillingProvider {
   readonly kind: ProviderKind;
 
   getUpcomingInvoice(customer: CustomerRef, at?: Date): Promise<ProviderInvoicePreview>;
+  /**
+   * Optional batch form for the review queue's recompute: previews for many customers in one
+   * call, keyed by provider customer id (a customer missing from the map has none).
+   */
+  getUpcomingInvoices?(customers: CustomerRef[], at: Date): Promise<Map<string, ProviderInvoicePreview>>;
   getUsage(customer: CustomerRef, range: { start: Date; end: Date }): Promise<ProviderUsageDay[]>;
   /** Optional fast path for reconciliation: every customer's usage per meter and UTC day in one call. */
   getUsageBatch?(range: { start: Date; end: Date }): Promise<Array<ProviderUsageDay & { providerCustomerId: string }>>;

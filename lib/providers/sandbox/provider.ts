@@ -3,7 +3,8 @@
 // or credit ledger; idempotency keys honoured; faults injectable. It prices with lib/billing
 // through the same previewFor as Meterdesk's shadow computation, so when the copies agree the
 // previews agree to the cent. No "server-only": the worker and scripts use it outside Next.
-import { utcDayKey, type CreditGrant } from "@/lib/billing";
+import { utcDayKey, type CreditGrant, type InvoicePreview } from "@/lib/billing";
+import { computeAllPreviews } from "@/lib/server/billing/batch-previews";
 import { loadBillingPlans } from "@/lib/server/billing/catalog";
 import { loadCustomerBilling, previewFor, type CustomerBilling, type Phase, type UsageDay } from "@/lib/server/billing/customer-billing";
 import type { Db } from "@/lib/server/db/client";
@@ -37,6 +38,26 @@ export type SandboxProvider = BillingProvider & {
 const DECIMAL = /^\d{1,18}(\.\d{1,6})?$/;
 const fail = (kind: ProviderError["kind"], message: string, status: number) =>
   new ProviderError(kind, `sandbox: ${message}`, { status, provider: "sandbox" });
+
+function toProviderPreview(preview: InvoicePreview, asOf: Date): ProviderInvoicePreview {
+  return {
+    currency: preview.currency,
+    periodStart: preview.period.start,
+    periodEnd: preview.period.end,
+    lines: preview.lines.map((l) => ({
+      kind: l.kind,
+      description: l.description,
+      ...(l.meterKey !== undefined ? { meterKey: l.meterKey } : {}),
+      ...(l.quantity !== undefined ? { quantity: l.quantity } : {}),
+      amountMinor: l.amountMinor,
+      ...(l.breakdown ? { breakdown: l.breakdown } : {}),
+    })),
+    subtotalMinor: preview.subtotalMinor,
+    creditsAppliedMinor: preview.creditsAppliedMinor,
+    totalMinor: preview.totalMinor,
+    asOf,
+  };
+}
 
 export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {}): SandboxProvider {
   const now = opts.now ?? (() => new Date());
@@ -95,6 +116,15 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
   const provider: SandboxProvider = {
     kind: "sandbox",
 
+    // The review queue asks for every customer at once: price them in one pass over the
+    // sandbox's own data (the same code path as one customer, checked by a test).
+    async getUpcomingInvoices(customers, at) {
+      const byCustomerId = new Map(customers.map((c) => [c.customerId, c.providerCustomerId]));
+      const previews = await computeAllPreviews(db, at, { customerIds: [...byCustomerId.keys()], source: "sandbox" });
+      const asOf = now();
+      return new Map(previews.map((p) => [byCustomerId.get(p.customerId)!, toProviderPreview(p.preview, asOf)]));
+    },
+
     async getUpcomingInvoice(customer, at) {
       const instant = at ?? now();
       const billing = await customerBilling(customer, instant);
@@ -112,25 +142,7 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
       const credits: CreditGrant[] = grantRows.map((g) => ({
         id: g.id, remainingMinor: BigInt(g.remaining), currency: g.currency, expiresAt: g.expires_at, createdAt: g.created_at,
       }));
-      const preview = previewFor(billing, usage, credits, instant);
-      const result: ProviderInvoicePreview = {
-        currency: preview.currency,
-        periodStart: preview.period.start,
-        periodEnd: preview.period.end,
-        lines: preview.lines.map((l) => ({
-          kind: l.kind,
-          description: l.description,
-          ...(l.meterKey !== undefined ? { meterKey: l.meterKey } : {}),
-          ...(l.quantity !== undefined ? { quantity: l.quantity } : {}),
-          amountMinor: l.amountMinor,
-          ...(l.breakdown ? { breakdown: l.breakdown } : {}),
-        })),
-        subtotalMinor: preview.subtotalMinor,
-        creditsAppliedMinor: preview.creditsAppliedMinor,
-        totalMinor: preview.totalMinor,
-        asOf: now(),
-      };
-      return result;
+      return toProviderPreview(previewFor(billing, usage, credits, instant), now());
     },
 
     async getUsage(customer, range) {

@@ -3,6 +3,7 @@
 // Same semantics as computeShadowPreview (customer-billing.ts), which a test checks customer by
 // customer; this is what the review queue's recompute and the benchmark run.
 import { billingPeriodContaining, previewInvoice, utcDayKey, type CreditGrant, type InvoicePreview, type Period } from "@/lib/billing";
+import { Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "../db/client";
 import { loadBillingPlans } from "./catalog";
 import { phasesInPeriod, segmentShells, type Phase } from "./customer-billing";
@@ -11,25 +12,72 @@ export type BatchPreview = { customerId: string; currency: string; period: Perio
 
 type SubRow = { id: string; customer_id: string; billing_anchor: Date; currency: string };
 
-export async function computeAllPreviews(db: Db, at: Date, opts: { customerIds?: string[] } = {}): Promise<BatchPreview[]> {
+/**
+ * Whose copy of usage, credits and scheduled changes to price: Meterdesk's own ("platform": the
+ * shadow computation) or the built-in sandbox provider's (its batch upcoming invoices). Both
+ * share the catalog, the subscriptions and this code, so they agree exactly when the data does.
+ */
+export type PreviewSource = "platform" | "sandbox";
+
+function sources(source: PreviewSource, at: Date, only: string[] | null, subIds: string[]) {
+  if (source === "platform") {
+    return {
+      customerFilter: Prisma.empty,
+      usage: Prisma.sql`usage_daily`,
+      scheduled: Prisma.sql`
+        SELECT subscription_id::text, to_plan_version_id::text, effective_at FROM subscription_changes
+         WHERE subscription_id = ANY(${subIds}::uuid[]) AND status = 'scheduled' AND effective_at > ${at}`,
+      credits: Prisma.sql`
+        SELECT g.id::text AS id, g.customer_id::text AS customer_id, sum(l.amount_minor)::bigint AS remaining, g.currency, g.expires_at, g.created_at
+          FROM credit_grants g JOIN credit_ledger_entries l ON l.grant_id = g.id
+         WHERE g.status = 'active' AND (${only}::uuid[] IS NULL OR g.customer_id = ANY(${only}::uuid[]))
+         GROUP BY g.id HAVING sum(l.amount_minor) > 0`,
+    };
+  }
+  return {
+    customerFilter: Prisma.sql`AND c.provider = 'sandbox'`,
+    // The sandbox keys its rows by provider customer id and meter key.
+    usage: Prisma.sql`(SELECT c.id AS customer_id, m.id AS meter_id, u.day, u.quantity
+                         FROM sandbox_usage_daily u
+                         JOIN customers c ON c.provider_customer_id = u.provider_customer_id AND c.provider = 'sandbox'
+                         JOIN meters m ON m.key = u.meter_key)`,
+    scheduled: Prisma.sql`
+      SELECT s.id::text AS subscription_id, spc.to_plan_version_id::text, spc.effective_at
+        FROM sandbox_plan_changes spc
+        JOIN customers c ON c.provider_customer_id = spc.provider_customer_id AND c.provider = 'sandbox'
+        JOIN subscriptions s ON s.customer_id = c.id
+       WHERE s.id = ANY(${subIds}::uuid[]) AND spc.status = 'scheduled' AND spc.effective_at > ${at}`,
+    credits: Prisma.sql`
+      SELECT g.id, c.id::text AS customer_id, (g.amount_minor - g.consumed_minor)::bigint AS remaining, g.currency, g.expires_at, g.created_at
+        FROM sandbox_credit_grants g JOIN customers c ON c.provider_customer_id = g.provider_customer_id AND c.provider = 'sandbox'
+       WHERE g.voided_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > ${at}) AND g.amount_minor > g.consumed_minor
+         AND (${only}::uuid[] IS NULL OR c.id = ANY(${only}::uuid[]))`,
+  };
+}
+
+export async function computeAllPreviews(
+  db: Db,
+  at: Date,
+  opts: { customerIds?: string[]; source?: PreviewSource } = {},
+): Promise<BatchPreview[]> {
   const only = opts.customerIds ?? null;
+  const source = opts.source ?? "platform";
   const subs = await db.$queryRaw<SubRow[]>`
     SELECT DISTINCT ON (s.customer_id) s.id::text AS id, s.customer_id::text AS customer_id, s.billing_anchor, c.currency
       FROM subscriptions s JOIN customers c ON c.id = s.customer_id
-     WHERE s.status = 'active' AND (${only}::uuid[] IS NULL OR s.customer_id = ANY(${only}::uuid[]))
+     WHERE s.status = 'active' AND (${only}::uuid[] IS NULL OR s.customer_id = ANY(${only}::uuid[])) ${sources(source, at, only, []).customerFilter}
      ORDER BY s.customer_id, s.started_at DESC`;
   if (subs.length === 0) return [];
   const periods = new Map(subs.map((s) => [s.id, billingPeriodContaining(s.billing_anchor, at)]));
   // Periods are at most 31 days long: phases and changes older than that cannot overlap one.
   const horizon = new Date(at.getTime() - 32 * 86_400_000);
   const subIds = subs.map((s) => s.id);
+  const from = sources(source, at, only, subIds);
   const [phaseRows, changeRows, plans] = await Promise.all([
     db.$queryRaw<Array<{ subscription_id: string; plan_version_id: string; starts_at: Date; ends_at: Date | null }>>`
       SELECT subscription_id::text, plan_version_id::text, starts_at, ends_at FROM subscription_phases
        WHERE subscription_id = ANY(${subIds}::uuid[]) AND (ends_at IS NULL OR ends_at > ${horizon}) ORDER BY starts_at`,
-    db.$queryRaw<Array<{ subscription_id: string; to_plan_version_id: string; effective_at: Date }>>`
-      SELECT subscription_id::text, to_plan_version_id::text, effective_at FROM subscription_changes
-       WHERE subscription_id = ANY(${subIds}::uuid[]) AND status = 'scheduled' AND effective_at > ${at}`,
+    db.$queryRaw<Array<{ subscription_id: string; to_plan_version_id: string; effective_at: Date }>>`${from.scheduled}`,
     loadBillingPlans(db),
   ]);
   const applied = groupBy(phaseRows, (r) => r.subscription_id);
@@ -95,7 +143,7 @@ export async function computeAllPreviews(db: Db, at: Date, opts: { customerIds?:
               SELECT * FROM unnest(${single.customer}::uuid[], ${single.dfrom}::date[], ${single.dto}::date[]) AS p(customer_id, day_from, day_to)
             )
             SELECT d.customer_id::text AS customer_id, 0 AS idx, d.meter_id::text AS meter_id, sum(d.quantity)::text AS quantity
-              FROM usage_daily d JOIN p ON p.customer_id = d.customer_id
+              FROM ${from.usage} d JOIN p ON p.customer_id = d.customer_id
              WHERE d.day >= ${minDay}::date AND d.day < ${maxDay}::date AND d.day >= p.day_from AND d.day < p.day_to
              GROUP BY d.customer_id, d.meter_id`;
         })
@@ -109,17 +157,13 @@ export async function computeAllPreviews(db: Db, at: Date, opts: { customerIds?:
           )
           SELECT seg.customer_id::text AS customer_id, seg.idx, d.meter_id::text AS meter_id, sum(d.quantity)::text AS quantity
             FROM seg
-            JOIN usage_daily d ON d.customer_id = seg.customer_id AND d.day >= seg.day_from AND d.day < seg.day_to
+            JOIN ${from.usage} d ON d.customer_id = seg.customer_id AND d.day >= seg.day_from AND d.day < seg.day_to
              AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) >= seg.seg_from
              AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) < seg.seg_to
            GROUP BY seg.customer_id, seg.idx, d.meter_id`
       : Promise.resolve([] as UsageRow[]),
     db.$queryRaw<Array<{ id: string; key: string }>>`SELECT id::text, key FROM meters`,
-    db.$queryRaw<Array<{ id: string; customer_id: string; remaining: bigint; currency: string; expires_at: Date | null; created_at: Date }>>`
-      SELECT g.id::text AS id, g.customer_id::text AS customer_id, sum(l.amount_minor)::bigint AS remaining, g.currency, g.expires_at, g.created_at
-        FROM credit_grants g JOIN credit_ledger_entries l ON l.grant_id = g.id
-       WHERE g.status = 'active' AND (${only}::uuid[] IS NULL OR g.customer_id = ANY(${only}::uuid[]))
-       GROUP BY g.id HAVING sum(l.amount_minor) > 0`,
+    db.$queryRaw<Array<{ id: string; customer_id: string; remaining: bigint; currency: string; expires_at: Date | null; created_at: Date }>>`${from.credits}`,
   ]);
   const meterKeys = new Map(meterRows.map((m) => [m.id, m.key]));
   const usage = [...singleUsage, ...multiUsage].map((u) => ({ ...u, meter_key: meterKeys.get(u.meter_id) ?? u.meter_id }));

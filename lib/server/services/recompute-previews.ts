@@ -159,6 +159,40 @@ type SnapshotRow = {
   providerError: boolean;
 };
 
+type ProviderAnswer = ProviderInvoicePreview | { error: string };
+
+/** The provider's previews for a batch: one batch call when it offers one, else one call per customer. */
+async function providerPreviewsFor(
+  provider: BillingProvider,
+  batch: BatchPreview[],
+  customers: Map<string, { provider_customer_id: string | null }>,
+  at: Date,
+  concurrency: number,
+): Promise<ProviderAnswer[]> {
+  const refs = batch.map((b) => ({ customerId: b.customerId, providerCustomerId: customers.get(b.customerId)?.provider_customer_id ?? null }));
+  const unlinked = { error: "The customer is not linked to the billing provider." };
+  if (provider.getUpcomingInvoices) {
+    const linked = refs.filter((r): r is { customerId: string; providerCustomerId: string } => r.providerCustomerId !== null);
+    try {
+      const previews = await provider.getUpcomingInvoices(linked, at);
+      return refs.map((r) =>
+        r.providerCustomerId === null ? unlinked : previews.get(r.providerCustomerId) ?? { error: "The provider has no upcoming invoice for this customer." },
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
+      return refs.map(() => ({ error: message }));
+    }
+  }
+  return mapLimit(refs, concurrency, async (r): Promise<ProviderAnswer> => {
+    if (r.providerCustomerId === null) return unlinked;
+    try {
+      return await provider.getUpcomingInvoice({ customerId: r.customerId, providerCustomerId: r.providerCustomerId }, at);
+    } catch (error) {
+      return { error: error instanceof Error ? error.message.slice(0, 500) : String(error) };
+    }
+  });
+}
+
 async function computeBatch(db: Db, provider: BillingProvider, batch: BatchPreview[], t: AnomalyThresholds, at: Date, concurrency: number): Promise<SnapshotRow[]> {
   const ids = batch.map((b) => b.customerId);
   const customers = new Map(
@@ -166,15 +200,7 @@ async function computeBatch(db: Db, provider: BillingProvider, batch: BatchPrevi
       SELECT id::text, provider_customer_id, created_at FROM customers WHERE id = ANY(${ids}::uuid[])`).map((c) => [c.id, c]),
   );
   const [providerPreviews, context] = await Promise.all([
-    mapLimit(batch, concurrency, async (b): Promise<ProviderInvoicePreview | { error: string }> => {
-      const providerCustomerId = customers.get(b.customerId)?.provider_customer_id;
-      if (!providerCustomerId) return { error: "The customer is not linked to the billing provider." };
-      try {
-        return await provider.getUpcomingInvoice({ customerId: b.customerId, providerCustomerId }, at);
-      } catch (error) {
-        return { error: error instanceof Error ? error.message.slice(0, 500) : String(error) };
-      }
-    }),
+    providerPreviewsFor(provider, batch, customers, at, concurrency),
     loadAnomalyContext(db, batch, customers, t, at),
   ]);
 
