@@ -55,3 +55,8 @@ export function toNonNegativeDecimal(value: DecimalValue, what = "value"): Decim
 export const ZERO: Decimal = new BillingDecimal(0);
 
 export { Decimal };
+
+/** A numeric column's text without trailing fraction zeros: "10.500000" → "10.5", "3.000" → "3". */
+export function trimDecimalText(value: string): string {
+  return value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value;
+}

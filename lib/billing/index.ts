@@ -1,5 +1,5 @@
 // Public API of the pure billing domain. Import from "@/lib/billing" (or this folder), not from the files.
-export { BillingDecimal, Decimal, toDecimal, toNonNegativeDecimal, type DecimalValue } from "./decimal";
+export { BillingDecimal, Decimal, toDecimal, toNonNegativeDecimal, trimDecimalText, type DecimalValue } from "./decimal";
 export {
   type Money,
   type CurrencyInfo,

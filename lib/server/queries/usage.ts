@@ -103,11 +103,12 @@ export async function chooseBucket(db: Db, customerId: string, window: Period, n
 }
 
 // One row per meter; the buckets are summed in SQL (GROUP BY meter, bucket) and shipped as one
-// JSON array per meter. Quantities travel as text: JSON numbers would become floats.
+// JSON array of { t, quantity } per meter, already in the shape the page uses. Quantities travel
+// as text with trailing zeros trimmed (trim_scale): JSON numbers would become floats.
 // Parameters: $1 customer id, $2 range start, $3 range end (timestamptz, half-open).
 const seriesSelect = `
-SELECT m.key AS meter_key, m.name, m.unit, sum(b.q)::text AS total,
-       json_agg(json_build_array(to_char(b.t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), b.q::text) ORDER BY b.t) AS points
+SELECT m.key AS meter_key, m.name, m.unit, trim_scale(sum(b.q))::text AS total,
+       json_agg(json_build_object('t', to_char(b.t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'quantity', trim_scale(b.q)::text) ORDER BY b.t) AS points
   FROM b JOIN meters m ON m.id = b.meter_id
  GROUP BY m.id
  ORDER BY m.display_order, m.key`;
@@ -136,9 +137,7 @@ export type UsagePoint = { t: string; quantity: string };
 export type MeterSeries = { meterKey: string; name: string; unit: string; points: UsagePoint[]; total: string };
 
 /** numeric text like "10.500000" → "10.5". */
-export function trimDecimal(value: string): string {
-  return value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value;
-}
+export { trimDecimalText as trimDecimal } from "@/lib/billing/decimal";
 
 /** Per meter (display order), the usage in each bucket of the range that has rollups, and the total. */
 export async function getUsageSeries(db: Db, customerId: string, range: UsageRange): Promise<MeterSeries[]> {
@@ -148,10 +147,13 @@ export async function getUsageSeries(db: Db, customerId: string, range: UsageRan
     range.start,
     range.end,
   );
-  return rows.map((r) => {
-    const raw = (typeof r.points === "string" ? JSON.parse(r.points) : r.points) as Array<[string, string]>;
-    return { meterKey: r.meter_key, name: r.name, unit: r.unit, total: trimDecimal(r.total), points: raw.map(([t, q]) => ({ t, quantity: trimDecimal(q) })) };
-  });
+  return rows.map((r) => ({
+    meterKey: r.meter_key,
+    name: r.name,
+    unit: r.unit,
+    total: r.total,
+    points: (typeof r.points === "string" ? JSON.parse(r.points) : r.points) as UsagePoint[],
+  }));
 }
 
 /** Every bucket start of the range (UTC), for charts that need a continuous time axis. */
