@@ -6,7 +6,7 @@
 import { utcDayKey, type CreditGrant, type InvoicePreview } from "@/lib/billing";
 import { computeAllPreviews } from "@/lib/server/billing/batch-previews";
 import { loadBillingPlans } from "@/lib/server/billing/catalog";
-import { loadCustomerBilling, previewFor, type CustomerBilling, type Phase, type UsageDay } from "@/lib/server/billing/customer-billing";
+import { loadCustomerBilling, phasesInPeriod, previewFor, type CustomerBilling, type Phase, type UsageDay } from "@/lib/server/billing/customer-billing";
 import type { Db } from "@/lib/server/db/client";
 import {
   ProviderError,
@@ -101,12 +101,10 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
        WHERE provider_customer_id = ${customer.providerCustomerId} AND status = 'scheduled'
          AND effective_at > ${at} AND effective_at < ${period.end}
        ORDER BY effective_at`;
-    const phases: Phase[] = applied.map((p) => ({ planVersionId: p.plan_version_id, startsAt: p.starts_at, endsAt: p.ends_at }));
-    for (const change of scheduled) {
-      const open = phases[phases.length - 1];
-      if (open && (open.endsAt === null || open.endsAt > change.effective_at)) open.endsAt = change.effective_at;
-      phases.push({ planVersionId: change.to_plan_version_id, startsAt: change.effective_at, endsAt: null });
-    }
+    const phases: Phase[] = phasesInPeriod(
+      applied.map((p) => ({ planVersionId: p.plan_version_id, startsAt: p.starts_at, endsAt: p.ends_at })),
+      scheduled.map((c) => ({ planVersionId: c.to_plan_version_id, effectiveAt: c.effective_at })),
+    );
     const missing = [...new Set(phases.map((p) => p.planVersionId))].filter((id) => !billing.plans.has(id));
     const plans = new Map(billing.plans);
     if (missing.length > 0) for (const [id, plan] of await loadBillingPlans(db, missing)) plans.set(id, plan);

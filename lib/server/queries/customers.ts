@@ -20,7 +20,8 @@ export const customerListQuerySchema = z.object({
 });
 export type CustomerListQuery = z.infer<typeof customerListQuerySchema>;
 
-export type CustomerRow = {
+/** What every customer view shows of a customer. */
+type CustomerBase = {
   id: string;
   platformId: string;
   name: string;
@@ -30,9 +31,12 @@ export type CustomerRow = {
   provider: string;
   providerCustomerId: string | null;
   currency: string;
+  createdAt: string;
+};
+
+export type CustomerRow = CustomerBase & {
   planKey: string | null;
   planName: string | null;
-  createdAt: string;
 };
 
 const sortSql: Record<(typeof customerSorts)[number], Prisma.Sql> = {
@@ -101,17 +105,7 @@ export async function customerFilterOptions() {
 
 const uuidSchema = z.uuid();
 
-export type CustomerHeader = {
-  id: string;
-  platformId: string;
-  name: string;
-  email: string;
-  region: string;
-  status: string;
-  provider: string;
-  providerCustomerId: string | null;
-  currency: string;
-  createdAt: string;
+export type CustomerHeader = CustomerBase & {
   plan: { key: string; name: string; since: string } | null;
   balances: Array<{ currency: string; minor: string }>;
 };
