@@ -128,13 +128,19 @@ const toInput = (p: InvoicePreview | ProviderInvoicePreview): PreviewInput => ({
 });
 
 export async function recomputePreviews(db: Db, provider: BillingProvider, at: Date, opts: RecomputeOptions = {}): Promise<RecomputeResult> {
-  const [shadows, thresholds] = await Promise.all([computeAllPreviews(db, at), loadAnomalyThresholds(db)]);
+  // A provider with a batch form answers for everyone in one call, alongside the shadow pass;
+  // otherwise each batch asks customer by customer.
+  const [shadows, thresholds, prefetched] = await Promise.all([
+    computeAllPreviews(db, at),
+    loadAnomalyThresholds(db),
+    provider.getUpcomingInvoices ? allProviderPreviews(db, provider, at) : Promise.resolve(null),
+  ]);
   const batchSize = opts.batchSize ?? 250;
   const result: RecomputeResult = { customers: shadows.length, flagged: 0, providerErrors: 0, byFlag: {} };
   await opts.onProgress?.(0, shadows.length);
   for (let i = 0; i < shadows.length; i += batchSize) {
     const batch = shadows.slice(i, i + batchSize);
-    const rows = await computeBatch(db, provider, batch, thresholds, at, opts.concurrency ?? 8);
+    const rows = await computeBatch(db, provider, batch, thresholds, at, opts.concurrency ?? 8, prefetched);
     await upsertSnapshots(db, rows, at);
     for (const r of rows) {
       if (r.flags.length) result.flagged++;
@@ -161,7 +167,7 @@ type SnapshotRow = {
 
 type ProviderAnswer = ProviderInvoicePreview | { error: string };
 
-/** The provider's previews for a batch: one batch call when it offers one, else one call per customer. */
+/** The provider's previews for a batch, one call per customer (for providers without a batch form). */
 async function providerPreviewsFor(
   provider: BillingProvider,
   batch: BatchPreview[],
@@ -171,18 +177,6 @@ async function providerPreviewsFor(
 ): Promise<ProviderAnswer[]> {
   const refs = batch.map((b) => ({ customerId: b.customerId, providerCustomerId: customers.get(b.customerId)?.provider_customer_id ?? null }));
   const unlinked = { error: "The customer is not linked to the billing provider." };
-  if (provider.getUpcomingInvoices) {
-    const linked = refs.filter((r): r is { customerId: string; providerCustomerId: string } => r.providerCustomerId !== null);
-    try {
-      const previews = await provider.getUpcomingInvoices(linked, at);
-      return refs.map((r) =>
-        r.providerCustomerId === null ? unlinked : previews.get(r.providerCustomerId) ?? { error: "The provider has no upcoming invoice for this customer." },
-      );
-    } catch (error) {
-      const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
-      return refs.map(() => ({ error: message }));
-    }
-  }
   return mapLimit(refs, concurrency, async (r): Promise<ProviderAnswer> => {
     if (r.providerCustomerId === null) return unlinked;
     try {
@@ -193,14 +187,43 @@ async function providerPreviewsFor(
   });
 }
 
-async function computeBatch(db: Db, provider: BillingProvider, batch: BatchPreview[], t: AnomalyThresholds, at: Date, concurrency: number): Promise<SnapshotRow[]> {
+async function allProviderPreviews(db: Db, provider: BillingProvider, at: Date): Promise<Map<string, ProviderAnswer>> {
+  const refs = await db.$queryRaw<Array<{ customerId: string; providerCustomerId: string }>>`
+    SELECT c.id::text AS "customerId", c.provider_customer_id AS "providerCustomerId"
+      FROM customers c JOIN subscriptions s ON s.customer_id = c.id AND s.status = 'active'
+     WHERE c.provider_customer_id IS NOT NULL`;
+  try {
+    return await provider.getUpcomingInvoices!(refs, at);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
+    return new Map(refs.map((r) => [r.providerCustomerId, { error: message }]));
+  }
+}
+
+async function computeBatch(
+  db: Db,
+  provider: BillingProvider,
+  batch: BatchPreview[],
+  t: AnomalyThresholds,
+  at: Date,
+  concurrency: number,
+  prefetched: Map<string, ProviderAnswer> | null,
+): Promise<SnapshotRow[]> {
   const ids = batch.map((b) => b.customerId);
   const customers = new Map(
     (await db.$queryRaw<Array<{ id: string; provider_customer_id: string | null; created_at: Date }>>`
       SELECT id::text, provider_customer_id, created_at FROM customers WHERE id = ANY(${ids}::uuid[])`).map((c) => [c.id, c]),
   );
   const [providerPreviews, context] = await Promise.all([
-    providerPreviewsFor(provider, batch, customers, at, concurrency),
+    prefetched
+      ? Promise.resolve(
+          batch.map((b): ProviderAnswer => {
+            const pcid = customers.get(b.customerId)?.provider_customer_id;
+            if (!pcid) return { error: "The customer is not linked to the billing provider." };
+            return prefetched.get(pcid) ?? { error: "The provider has no upcoming invoice for this customer." };
+          }),
+        )
+      : providerPreviewsFor(provider, batch, customers, at, concurrency),
     loadAnomalyContext(db, batch, customers, t, at),
   ]);
 
