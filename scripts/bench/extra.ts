@@ -132,7 +132,7 @@ extraBenchmarks.push({
 extraBenchmarks.push({
   title: "Usage tab: data function vs raw SQL",
   async run(ctx) {
-    const { median, ratio } = await import("./harness");
+    const { pairedMedians, ratio } = await import("./harness");
     const { getUsageSeries, usageSeriesSql } = await import("../../lib/server/queries/usage");
     const day = 86_400_000;
     const today = new Date(Math.floor(ctx.at.getTime() / day) * day);
@@ -142,8 +142,12 @@ extraBenchmarks.push({
     ];
     const out: Measurement[] = [];
     for (const { name, range } of ranges) {
-      const ours = await median(`getUsageSeries (${name})`, ctx.runs * 10, () => getUsageSeries(ctx.db, ctx.customerId, range));
-      const raw = await median(`raw SQL (${name})`, ctx.runs * 10, () => ctx.pool.query(usageSeriesSql[range.bucket], [ctx.customerId, range.start, range.end]));
+      const [ours, raw] = await pairedMedians(
+        [`getUsageSeries (${name})`, `raw SQL (${name})`],
+        ctx.runs * 20,
+        () => getUsageSeries(ctx.db, ctx.customerId, range),
+        () => ctx.pool.query(usageSeriesSql[range.bucket], [ctx.customerId, range.start, range.end]),
+      );
       out.push(ratio(`usage tab ${name} / raw SQL`, ours, raw, { max: 1.5 }));
       await ctx.explain(`usage tab query (${name})`, usageSeriesSql[range.bucket], [ctx.customerId, range.start, range.end]);
     }

@@ -22,7 +22,7 @@ export type Measurement = { name: string; ours_ms: number; baseline_ms: number; 
 export function ratio(name: string, ours: number, baseline: number, target: { max?: number; min?: number }): Measurement {
   const r = ours / baseline;
   const ok = (target.max === undefined || r <= target.max) && (target.min === undefined || r >= target.min);
-  const targetText = target.max !== undefined ? `≤ ${target.max}×` : `≥ ${target.min}`;
+  const targetText = target.max !== undefined ? `≤ ${target.max}×` : target.min !== undefined ? `≥ ${target.min}` : "reported";
   console.log(`→ ${name}: ${r.toFixed(2)}× (target ${targetText}) ${ok ? "OK" : "MISSED"}`);
   return { name, ours_ms: round(ours), baseline_ms: round(baseline), ratio: round(r), target: targetText, ok };
 }
@@ -40,4 +40,27 @@ export function seqScans(plan: PlanNode): string[] {
   };
   walk(plan);
   return found;
+}
+
+/**
+ * Medians of two code paths timed alternately (A, B, A, B, …), so that whatever else the machine
+ * is doing falls on both alike: the fair way to compare two fast queries on a shared machine.
+ */
+export async function pairedMedians(label: [string, string], runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+  await a();
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let t0 = performance.now();
+    await a();
+    ta.push(performance.now() - t0);
+    t0 = performance.now();
+    await b();
+    tb.push(performance.now() - t0);
+  }
+  const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const [ma, mb] = [med(ta), med(tb)];
+  console.log(`  ${label[0]}: median ${ma.toFixed(2)} ms; ${label[1]}: median ${mb.toFixed(2)} ms (alternating, ${runs} runs each)`);
+  return [ma, mb];
 }

