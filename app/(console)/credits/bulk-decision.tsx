@@ -6,7 +6,8 @@ import { decideBulkCreditAction } from "@/lib/actions/bulk-credits";
 import { Button } from "@/components/ui/button";
 import { actionErrors, newRequestId } from "./action-errors";
 
-export function BulkDecision({ bulkCreditId, summary }: { bulkCreditId: string; summary: string }) {
+/** Mounted for every bulk credit so that, once decided and re-rendered, the outcome stays visible. */
+export function BulkDecision({ bulkCreditId, summary, pending }: { bulkCreditId: string; summary: string; pending: boolean }) {
   const [note, setNote] = useState("");
   const [decision, setDecision] = useState<"approve" | "reject" | null>(null);
   const [requestId] = useState(newRequestId);
@@ -14,6 +15,7 @@ export function BulkDecision({ bulkCreditId, summary }: { bulkCreditId: string; 
   const { fields, message } = actionErrors(result);
   const id = `bulk-decide-${bulkCreditId}`;
   if (result.data) return <p role="status" className="text-xs text-emerald-800">{result.data.decision === "approved" ? "Approved — credits are being issued." : "Rejected."} (audit event #{result.data.auditId})</p>;
+  if (!pending) return null;
   return (
     <form className="space-y-1" onSubmit={(e) => { e.preventDefault(); if (decision) execute({ bulkCreditId, decision, note, requestId }); }}>
       <label htmlFor={`${id}-note`} className="block text-xs text-slate-600">Decision note</label>

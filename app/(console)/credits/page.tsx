@@ -171,7 +171,13 @@ export default async function CreditsPage({ searchParams }: { searchParams: Prom
                       ) : "—"}
                     </Td>
                     {canApproveBulk ? (
-                      <Td>{b.status === "pending_approval" ? (b.preparedById === actor.id ? <span className="text-xs text-slate-500">You prepared this</span> : <BulkDecision bulkCreditId={b.id} summary={`${b.name}: ${total} to ${b.items} customers`} />) : null}</Td>
+                      <Td>
+                        {b.preparedById === actor.id ? (
+                          b.status === "pending_approval" ? <span className="text-xs text-slate-500">You prepared this</span> : null
+                        ) : (
+                          <BulkDecision bulkCreditId={b.id} summary={`${b.name}: ${total} to ${b.items} customers`} pending={b.status === "pending_approval"} />
+                        )}
+                      </Td>
                     ) : null}
                   </tr>
                 );

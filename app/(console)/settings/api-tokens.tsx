@@ -63,7 +63,15 @@ function CreateTokenForm() {
 function RevokeButton({ token }: { token: ApiTokenListItem }) {
   const [confirming, setConfirming] = useState(false);
   const { execute, result, isPending } = useAction(revokeApiTokenAction);
-  if (result.data) return <p role="status" className="text-xs text-emerald-800">Revoked (audit event #{result.data.auditId ?? "—"})</p>;
+  // Stays mounted when the list re-renders with the token revoked, so the outcome stays visible.
+  if (result.data) {
+    return (
+      <p role="status" className="text-xs text-emerald-800">
+        <Badge tone="bad">revoked</Badge> Revoked (audit event #{result.data.auditId ?? "—"})
+      </p>
+    );
+  }
+  if (token.revokedAt) return <Badge tone="bad">revoked</Badge>;
   if (!confirming) return <Button variant="secondary" onClick={() => setConfirming(true)}>Revoke<span className="sr-only"> token {token.name}</span></Button>;
   return (
     <div className="space-y-1 text-xs">
@@ -108,7 +116,7 @@ export function ApiTokensSection({ tokens }: { tokens: ApiTokenListItem[] }) {
                 <Td className="text-xs">{t.scopes.join(", ")}</Td>
                 <Td className="text-xs"><DateTime iso={t.createdAt} /> by {t.createdBy}</Td>
                 <Td className="text-xs">{t.lastUsedAt ? <DateTime iso={t.lastUsedAt} /> : "never"}</Td>
-                <Td>{t.revokedAt ? <Badge tone="bad">revoked</Badge> : <RevokeButton token={t} />}</Td>
+                <Td><RevokeButton token={t} /></Td>
               </tr>
             ))}
           </tbody>

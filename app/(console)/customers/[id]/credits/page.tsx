@@ -105,9 +105,14 @@ export default async function CustomerCreditsPage({ params }: { params: Promise<
                   </Td>
                   {canVoid ? (
                     <Td>
-                      {g.status === "active" && BigInt(g.remainingMinor) > 0n ? (
-                        <VoidCreditButton grantId={g.id} customerId={customer.id} remainingMinor={g.remainingMinor} balanceMinor={balanceOf(g.currency)} currency={g.currency} />
-                      ) : null}
+                      <VoidCreditButton
+                        grantId={g.id}
+                        customerId={customer.id}
+                        remainingMinor={g.remainingMinor}
+                        balanceMinor={balanceOf(g.currency)}
+                        currency={g.currency}
+                        voidable={g.status === "active" && BigInt(g.remainingMinor) > 0n}
+                      />
                     </Td>
                   ) : null}
                 </tr>

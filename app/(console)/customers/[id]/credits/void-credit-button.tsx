@@ -8,7 +8,8 @@ import { voidCreditAction } from "@/lib/actions/credits";
 import { Button } from "@/components/ui/button";
 import { actionErrors, newRequestId } from "../../../credits/action-errors";
 
-export function VoidCreditButton({ grantId, customerId, remainingMinor, balanceMinor, currency }: { grantId: string; customerId: string; remainingMinor: string; balanceMinor: string; currency: string }) {
+/** Mounted for every grant so that, once voided and re-rendered, the outcome stays visible. */
+export function VoidCreditButton({ grantId, customerId, remainingMinor, balanceMinor, currency, voidable }: { grantId: string; customerId: string; remainingMinor: string; balanceMinor: string; currency: string; voidable: boolean }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState("");
   const [requestId] = useState(newRequestId);
@@ -23,6 +24,7 @@ export function VoidCreditButton({ grantId, customerId, remainingMinor, balanceM
       </p>
     );
   }
+  if (!voidable) return null;
   if (!open) return <Button variant="secondary" onClick={() => setOpen(true)} aria-label={`Void remaining ${fmt(BigInt(remainingMinor))}`}>Void…</Button>;
   return (
     <form className="space-y-1" onSubmit={(e) => { e.preventDefault(); execute({ grantId, reason, requestId }); }}>
