@@ -9,17 +9,10 @@ import { TextField } from "@/components/ui/field";
 import { DateTime } from "@/components/ui/date-time";
 import { EmptyState, Table, Td, Th } from "@/components/ui/table";
 import { Badge } from "@/components/ui/badge";
+import type { ApiTokenRow } from "@/lib/server/services/api-tokens";
 
-export type ApiTokenListItem = {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdBy: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-};
+/** The list's rows, as the service returns them (plain strings: they cross to the client). */
+export type ApiTokenListItem = ApiTokenRow;
 
 type FieldErrors = Record<string, { _errors?: string[] } | undefined> | undefined;
 
