@@ -6,7 +6,7 @@
 import { utcDayKey, type CreditGrant, type InvoicePreview } from "@/lib/billing";
 import { computeAllPreviews } from "@/lib/server/billing/batch-previews";
 import { loadBillingPlans } from "@/lib/server/billing/catalog";
-import { loadCustomerBilling, phasesInPeriod, previewFor, type CustomerBilling, type Phase, type UsageDay } from "@/lib/server/billing/customer-billing";
+import { appliedPhases, loadCustomerBilling, phasesInPeriod, previewFor, type CustomerBilling, type Phase, type UsageDay } from "@/lib/server/billing/customer-billing";
 import type { Db } from "@/lib/server/db/client";
 import {
   ProviderError,
@@ -92,17 +92,14 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
     // Phases: the shared subscription_phases, plus the changes scheduled *at the sandbox* (not
     // Meterdesk's subscription_changes: a change the outbox has not delivered yet is unknown here).
     const { period } = billing;
-    const applied = await db.$queryRaw<Array<{ plan_version_id: string; starts_at: Date; ends_at: Date | null }>>`
-      SELECT plan_version_id::text, starts_at, ends_at FROM subscription_phases
-       WHERE subscription_id = ${billing.subscriptionId}::uuid AND starts_at < ${period.end} AND (ends_at IS NULL OR ends_at > ${period.start})
-       ORDER BY starts_at`;
+    const applied = await appliedPhases(db, billing.subscriptionId, period);
     const scheduled = await db.$queryRaw<Array<{ to_plan_version_id: string; effective_at: Date }>>`
       SELECT to_plan_version_id::text, effective_at FROM sandbox_plan_changes
        WHERE provider_customer_id = ${customer.providerCustomerId} AND status = 'scheduled'
          AND effective_at > ${at} AND effective_at < ${period.end}
        ORDER BY effective_at`;
     const phases: Phase[] = phasesInPeriod(
-      applied.map((p) => ({ planVersionId: p.plan_version_id, startsAt: p.starts_at, endsAt: p.ends_at })),
+      applied,
       scheduled.map((c) => ({ planVersionId: c.to_plan_version_id, effectiveAt: c.effective_at })),
     );
     const missing = [...new Set(phases.map((p) => p.planVersionId))].filter((id) => !billing.plans.has(id));

@@ -44,6 +44,15 @@ export function phasesInPeriod(applied: Phase[], scheduled: Array<{ planVersionI
   return phases;
 }
 
+/** The subscription's applied phases overlapping the period, in order. */
+export async function appliedPhases(db: Db, subscriptionId: string, period: Period): Promise<Phase[]> {
+  const rows = await db.$queryRaw<Array<{ plan_version_id: string; starts_at: Date; ends_at: Date | null }>>`
+    SELECT plan_version_id::text, starts_at, ends_at FROM subscription_phases
+     WHERE subscription_id = ${subscriptionId}::uuid AND starts_at < ${period.end} AND (ends_at IS NULL OR ends_at > ${period.start})
+     ORDER BY starts_at`;
+  return rows.map((p) => ({ planVersionId: p.plan_version_id, startsAt: p.starts_at, endsAt: p.ends_at }));
+}
+
 /** Null when the customer has no active subscription. */
 export async function loadCustomerBilling(db: Db, customerId: string, at: Date): Promise<CustomerBilling | null> {
   const [sub] = await db.$queryRaw<Array<{ id: string; billing_anchor: Date; currency: string; provider_customer_id: string | null }>>`
@@ -53,16 +62,13 @@ export async function loadCustomerBilling(db: Db, customerId: string, at: Date):
      ORDER BY s.started_at DESC LIMIT 1`;
   if (!sub) return null;
   const period = billingPeriodContaining(sub.billing_anchor, at);
-  const applied = await db.$queryRaw<Array<{ plan_version_id: string; starts_at: Date; ends_at: Date | null }>>`
-    SELECT plan_version_id::text, starts_at, ends_at FROM subscription_phases
-     WHERE subscription_id = ${sub.id}::uuid AND starts_at < ${period.end} AND (ends_at IS NULL OR ends_at > ${period.start})
-     ORDER BY starts_at`;
+  const applied = await appliedPhases(db, sub.id, period);
   const scheduled = await db.$queryRaw<Array<{ to_plan_version_id: string; effective_at: Date }>>`
     SELECT to_plan_version_id::text, effective_at FROM subscription_changes
      WHERE subscription_id = ${sub.id}::uuid AND status = 'scheduled' AND effective_at > ${at} AND effective_at < ${period.end}
      ORDER BY effective_at`;
   const phases = phasesInPeriod(
-    applied.map((p) => ({ planVersionId: p.plan_version_id, startsAt: p.starts_at, endsAt: p.ends_at })),
+    applied,
     scheduled.map((c) => ({ planVersionId: c.to_plan_version_id, effectiveAt: c.effective_at })),
   );
   const plans = await loadBillingPlans(db, [...new Set(phases.map((p) => p.planVersionId))]);

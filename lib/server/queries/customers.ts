@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { currentPlanJoin } from "./current-plan";
 import { notFound } from "next/navigation";
 import { db } from "../db";
 import { likeFragment } from "./search-text";
@@ -47,19 +48,6 @@ const sortSql: Record<(typeof customerSorts)[number], Prisma.Sql> = {
   plan: Prisma.sql`cp.plan_name`,
 };
 
-/** The plan in force now for each customer's active subscription. */
-const currentPlanJoin = Prisma.sql`
-  LEFT JOIN LATERAL (
-    SELECT p.key AS plan_key, p.name AS plan_name
-      FROM subscriptions s
-      JOIN subscription_phases ph ON ph.subscription_id = s.id
-       AND ph.starts_at <= now() AND (ph.ends_at IS NULL OR ph.ends_at > now())
-      JOIN plan_versions pv ON pv.id = ph.plan_version_id
-      JOIN plans p ON p.id = pv.plan_id
-     WHERE s.customer_id = c.id AND s.status = 'active'
-     ORDER BY ph.starts_at DESC
-     LIMIT 1
-  ) cp ON true`;
 
 export async function searchCustomers(query: CustomerListQuery): Promise<{ rows: CustomerRow[]; total: number }> {
   const pattern = likeFragment(query.q);
@@ -115,15 +103,8 @@ export async function getCustomerHeader(id: string): Promise<CustomerHeader | nu
   if (!uuidSchema.safeParse(id).success) return null;
   const customer = await db.customer.findUnique({ where: { id } });
   if (!customer) return null;
-  const [plan] = await db.$queryRaw<Array<{ key: string; name: string; since: Date }>>`
-    SELECT p.key, p.name, ph.starts_at AS since
-      FROM subscriptions s
-      JOIN subscription_phases ph ON ph.subscription_id = s.id
-       AND ph.starts_at <= now() AND (ph.ends_at IS NULL OR ph.ends_at > now())
-      JOIN plan_versions pv ON pv.id = ph.plan_version_id
-      JOIN plans p ON p.id = pv.plan_id
-     WHERE s.customer_id = ${id}::uuid AND s.status = 'active'
-     ORDER BY ph.starts_at DESC LIMIT 1`;
+  const [plan] = await db.$queryRaw<Array<{ key: string | null; name: string | null; since: Date | null }>>`
+    SELECT cp.plan_key AS key, cp.plan_name AS name, cp.since FROM customers c ${currentPlanJoin} WHERE c.id = ${id}::uuid`;
   // Balance is the sum of the ledger, never a stored number.
   const balances = await db.creditLedgerEntry.groupBy({ by: ["currency"], where: { customerId: id }, _sum: { amountMinor: true } });
   return {
@@ -137,7 +118,7 @@ export async function getCustomerHeader(id: string): Promise<CustomerHeader | nu
     providerCustomerId: customer.providerCustomerId,
     currency: customer.currency,
     createdAt: customer.createdAt.toISOString(),
-    plan: plan ? { key: plan.key, name: plan.name, since: plan.since.toISOString() } : null,
+    plan: plan?.key && plan.name && plan.since ? { key: plan.key, name: plan.name, since: plan.since.toISOString() } : null,
     balances: balances.length
       ? balances.map((b) => ({ currency: b.currency, minor: (b._sum.amountMinor ?? 0n).toString() }))
       : [{ currency: customer.currency, minor: "0" }],

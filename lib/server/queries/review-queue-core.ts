@@ -4,6 +4,7 @@
 // currency (every catalog currency has two decimals).
 import { z } from "zod";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { currentPlanJoin } from "./current-plan";
 import type { Db } from "../db/client";
 import { ANOMALY_CODES, ANOMALY_TITLES, type AnomalyFlag } from "../billing/anomaly-check";
 import type { UpcomingInvoiceDto } from "@/components/invoices/types";
@@ -69,19 +70,6 @@ const latestSnapshots = Prisma.sql`
      ORDER BY customer_id, period_start DESC
   )`;
 
-/** The plan in force now for the customer's active subscription (as on the customer list). */
-const currentPlanJoin = Prisma.sql`
-  LEFT JOIN LATERAL (
-    SELECT p.key AS plan_key, p.name AS plan_name
-      FROM subscriptions sub
-      JOIN subscription_phases ph ON ph.subscription_id = sub.id
-       AND ph.starts_at <= now() AND (ph.ends_at IS NULL OR ph.ends_at > now())
-      JOIN plan_versions pv ON pv.id = ph.plan_version_id
-      JOIN plans p ON p.id = pv.plan_id
-     WHERE sub.customer_id = c.id AND sub.status = 'active'
-     ORDER BY ph.starts_at DESC
-     LIMIT 1
-  ) cp ON true`;
 
 function whereFor(q: ReviewQueueQuery): Prisma.Sql {
   const where: Prisma.Sql[] = [];
