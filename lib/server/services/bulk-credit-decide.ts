@@ -5,6 +5,7 @@ import "server-only";
 import { formatMoney } from "@/lib/billing";
 import { can } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
+import { withinRoleLimit } from "./credit-limits";
 import type { Db } from "../db/client";
 import { recordAudit } from "../audit";
 import type { Actor } from "../session";
@@ -17,6 +18,10 @@ export async function decideBulkCredit(db: Db, actor: Actor, input: { bulkCredit
   if (!bulk) throw new AppError("NOT_FOUND", "That bulk credit does not exist.");
   if (bulk.preparedById === actor.id) throw new AppError("SELF_APPROVAL");
   if (bulk.status !== "pending_approval") throw new AppError("CONFLICT", `This bulk credit is already ${bulk.status.replace("_", " ")}.`);
+  // Limits apply to the batch total: an approver may not release more than they could grant.
+  if (input.decision === "approve" && !(await withinRoleLimit(db, actor.role, bulk.totalMinor, bulk.currency))) {
+    throw new AppError("LIMIT_EXCEEDED", `${formatMoney({ amountMinor: bulk.totalMinor, currency: bulk.currency })} in total is above your approval limit; ask someone with a higher limit.`);
+  }
   const status = input.decision === "approve" ? "approved" : "rejected";
   return db.$transaction(async (tx) => {
     const moved = await tx.bulkCredit.updateMany({

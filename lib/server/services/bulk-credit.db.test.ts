@@ -99,4 +99,15 @@ describe("bulk credits", () => {
     const requestIds = (await t.db.creditGrant.findMany({ where: { bulkCreditItemId: { not: null } }, select: { requestId: true, customerId: true } }));
     for (const g of requestIds) expect(g.requestId).toBe(`bulk:${bulk.id}:${g.customerId}`);
   });
+  it("the batch total must be within the approver's limit", async () => {
+    // A flat $5,000 to each of the four customers: $20,000 in total, above finance's $10,000.
+    const prepared = await prepareBulkCredit(t.db, lead, form({ rule: "flat", flatAmount: "5000" }));
+    const jobsBefore = await t.db.job.count();
+    const refused = await decideBulkCredit(t.db, finance, { bulkCreditId: prepared.bulkCreditId, decision: "approve", note: "too large for me", requestId: randomUUID() }).catch((e: unknown) => e);
+    expect(isAppError(refused) && refused.code).toBe("LIMIT_EXCEEDED");
+    expect((await t.db.bulkCredit.findUniqueOrThrow({ where: { id: prepared.bulkCreditId } })).status).toBe("pending_approval");
+    expect(await t.db.job.count()).toBe(jobsBefore);
+    const rejected = await decideBulkCredit(t.db, finance, { bulkCreditId: prepared.bulkCreditId, decision: "reject", note: "too large; split it", requestId: randomUUID() });
+    expect(rejected.decision).toBe("rejected");
+  });
 });
