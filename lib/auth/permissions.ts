@@ -2,6 +2,8 @@
 // Pure data: the navigation reads it to hide what a role cannot use, and the server enforces
 // it on every page, action and route (hiding a link is not a check).
 
+import { AppError } from "@/lib/errors";
+
 export const roles = ["support", "support_lead", "finance", "finance_admin", "product", "admin"] as const;
 export type Role = (typeof roles)[number];
 
@@ -66,3 +68,11 @@ export const defaultCreditLimits: Record<Role, number | null> = {
   product: 0,
   admin: null,
 };
+
+/**
+ * The check every service that changes something makes itself, whoever calls it (server
+ * action, route, worker, test): the action middleware's check is not the only line.
+ */
+export function assertCan(actor: { role: Role }, permission: Permission): void {
+  if (!can(actor.role, permission)) throw new AppError("FORBIDDEN");
+}

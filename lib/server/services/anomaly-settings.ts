@@ -2,7 +2,7 @@
 // validated against its definition in anomaly-check.ts; any invalid field rejects the whole form
 // (nothing written). Changed values are written and audited together.
 import "server-only";
-import { can } from "@/lib/auth/permissions";
+import { assertCan } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "../db/client";
@@ -22,7 +22,7 @@ function storedValue(setting: ThresholdSetting, value: string): Prisma.InputJson
 }
 
 export async function updateAnomalyThresholds(db: Db, actor: Actor, values: Record<string, string>) {
-  if (!can(actor.role, "anomaly_settings.edit")) throw new AppError("FORBIDDEN");
+  assertCan(actor, "anomaly_settings.edit");
   const fieldErrors: Record<string, string> = {};
   const parsed = new Map<string, string>();
   for (const setting of THRESHOLD_SETTINGS) {

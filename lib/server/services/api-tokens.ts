@@ -6,6 +6,7 @@ import type { Db } from "../db/client";
 import { generateApiToken, type ApiTokenScope } from "../api-auth";
 import { recordAudit } from "../audit";
 import type { Actor } from "../session";
+import { assertCan } from "@/lib/auth/permissions";
 
 export type ApiTokenRow = {
   id: string;
@@ -36,6 +37,7 @@ export async function listApiTokens(db: Db): Promise<ApiTokenRow[]> {
 }
 
 export async function createApiToken(db: Db, actor: Actor, input: { name: string; scopes: ApiTokenScope[] }) {
+  assertCan(actor, "admin.manage");
   const name = input.name.trim();
   const { token, prefix, hash } = generateApiToken();
   return db.$transaction(async (tx) => {
@@ -54,6 +56,7 @@ export async function createApiToken(db: Db, actor: Actor, input: { name: string
 }
 
 export async function revokeApiToken(db: Db, actor: Actor, input: { tokenId: string }) {
+  assertCan(actor, "admin.manage");
   return db.$transaction(async (tx) => {
     const row = await tx.apiToken.findUnique({ where: { id: input.tokenId } });
     if (!row) throw new AppError("NOT_FOUND", "This API token does not exist.");

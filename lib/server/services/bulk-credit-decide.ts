@@ -3,7 +3,7 @@ import "server-only";
 // also a CHECK in the database) approves or rejects. Approval queues a "bulk_credit" job; the
 // grants are made by runBulkCreditJob, item by item, with progress on the job row.
 import { formatMoney } from "@/lib/billing";
-import { can } from "@/lib/auth/permissions";
+import { assertCan } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import { withinRoleLimit } from "./credit-limits";
 import type { Db } from "../db/client";
@@ -13,7 +13,7 @@ import type { Actor } from "../session";
 export const BULK_CREDIT_JOB = "bulk_credit";
 
 export async function decideBulkCredit(db: Db, actor: Actor, input: { bulkCreditId: string; decision: "approve" | "reject"; note: string; requestId: string }, now = new Date()) {
-  if (!can(actor.role, "bulk_credits.approve")) throw new AppError("FORBIDDEN");
+  assertCan(actor, "bulk_credits.approve");
   const bulk = await db.bulkCredit.findUnique({ where: { id: input.bulkCreditId }, include: { _count: { select: { items: true } } } });
   if (!bulk) throw new AppError("NOT_FOUND", "That bulk credit does not exist.");
   if (bulk.preparedById === actor.id) throw new AppError("SELF_APPROVAL");

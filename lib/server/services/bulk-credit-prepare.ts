@@ -9,6 +9,7 @@ import type { Db } from "../db/client";
 import { recordAudit } from "../audit";
 import type { Actor } from "../session";
 import { previewBulkCredit, type BulkCreditParams, type BulkPreview } from "./bulk-credit-preview";
+import { assertCan } from "@/lib/auth/permissions";
 
 export type BulkCreditFormInput = {
   windowStart: string;
@@ -63,6 +64,7 @@ export function bulkParamsFromForm(input: BulkCreditFormInput, now = new Date())
 export type PrepareBulkCreditInput = BulkCreditFormInput & { name: string; reason: CreditReason; note: string; requestId: string };
 
 export async function prepareBulkCredit(db: Db, actor: Actor, input: PrepareBulkCreditInput, now = new Date()) {
+  assertCan(actor, "bulk_credits.prepare");
   const params = bulkParamsFromForm(input, now);
   const existing = await db.bulkCredit.findUnique({ where: { requestId: input.requestId } });
   if (existing) return { bulkCreditId: existing.id, replayed: true, items: 0, totalLabel: formatMoney({ amountMinor: existing.totalMinor, currency: existing.currency }), auditId: null };

@@ -1,5 +1,5 @@
 import "server-only";
-import type { Role } from "@/lib/auth/permissions";
+import { assertCan, type Role } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import { db } from "../db";
 import { recordAudit } from "../audit";
@@ -11,6 +11,7 @@ import type { Actor } from "../session";
  * last admin cannot lock everyone out by accident.
  */
 export async function updateStaffAccess(actor: Actor, input: { staffId: string; role: Role; active: boolean; reason: string }) {
+  assertCan(actor, "admin.manage");
   if (input.staffId === actor.id) throw new AppError("INVALID_INPUT", "You cannot change your own role or deactivate yourself.", { role: "Ask another admin to change your account." });
   return db.$transaction(async (tx) => {
     const before = await tx.staffUser.findUnique({ where: { id: input.staffId } });

@@ -3,7 +3,7 @@
 // in major units of the customer's currency; they are compared in minor units, exactly.
 // No "server-only": the worker (bulk credits) imports it too.
 import { BillingDecimal, currencyInfo } from "@/lib/billing";
-import { defaultCreditLimits, roles, type Role } from "@/lib/auth/permissions";
+import { assertCan, defaultCreditLimits, roles, type Role } from "@/lib/auth/permissions";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "../db/client";
 import { recordAudit } from "../audit";
@@ -51,6 +51,7 @@ export async function listCreditLimits(db: Reader): Promise<CreditLimitRow[]> {
 
 /** Admin edit of the limits; one audit event listing what changed. */
 export async function updateCreditLimits(db: Db, actor: Actor, input: { limits: Array<{ role: Role; limit: string | null }>; reason: string }) {
+  assertCan(actor, "admin.manage");
   return db.$transaction(async (tx) => {
     const before = await listCreditLimits(tx);
     const changed = input.limits.filter((l) => before.find((b) => b.role === l.role)?.limit !== l.limit);

@@ -73,6 +73,14 @@ describe("issueCredit", () => {
     expect(await count("SELECT 1 FROM credit_grants WHERE customer_id = $1", [c.id])).toBe(0);
   });
 
+  it("refuses a role without credits.issue (product), even called directly, and writes nothing", async () => {
+    const product = await actorFor(t, "product");
+    const before = await rowCounts(t);
+    const refused = await settle(issueCredit(t.db, product, input()));
+    expect(!refused.ok && isAppError(refused.error) && refused.error.code).toBe("FORBIDDEN");
+    expect(await rowCounts(t)).toEqual(before);
+  });
+
   it("at the limit is granted, one minor unit above waits", async () => {
     expect((await issueCredit(t.db, support, input({ amount: "100.00" }))).outcome).toBe("issued");
     expect((await issueCredit(t.db, support, input({ amount: "100.01" }))).outcome).toBe("pending_approval");
@@ -186,6 +194,8 @@ describe("voidCredit and expireCredits", () => {
   it("voids the remainder with a ledger entry and an operation, once", async () => {
     const c = await createCustomer(t.pool);
     const issued = await issueCredit(t.db, support, input({ customerId: c.id, amount: "60" }));
+    const bySupport = await settle(voidCredit(t.db, support, { grantId: issued.grantId!, reason: "support may not void", requestId: randomUUID() }));
+    expect(!bySupport.ok && isAppError(bySupport.error) && bySupport.error.code).toBe("FORBIDDEN");
     const requestId = randomUUID();
     const v = await voidCredit(t.db, finance, { grantId: issued.grantId!, reason: "issued to the wrong account", requestId });
     expect(v.voidedMinor).toBe("6000");

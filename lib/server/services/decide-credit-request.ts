@@ -4,7 +4,7 @@ import "server-only";
 // up to the approver's limit, and exactly one decision stands: the status moves with a
 // conditional UPDATE … WHERE status = 'pending', and a zero row count means someone was first.
 import { formatMoney } from "@/lib/billing";
-import { can } from "@/lib/auth/permissions";
+import { assertCan } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import type { Db } from "../db/client";
 import { recordAudit } from "../audit";
@@ -30,7 +30,7 @@ export type DecideCreditRequestResult = {
 };
 
 export async function decideCreditRequest(db: Db, actor: Actor, input: DecideCreditRequestInput, now = new Date()): Promise<DecideCreditRequestResult> {
-  if (!can(actor.role, "credits.approve")) throw new AppError("FORBIDDEN");
+  assertCan(actor, "credits.approve");
   const request = await db.creditRequest.findUnique({
     where: { id: input.creditRequestId },
     include: { customer: { select: { id: true, name: true, provider: true } } },

@@ -4,6 +4,7 @@ import "server-only";
 // person. The form's request id is unique in both tables, so a double click, a second tab or a
 // resubmit returns the first outcome instead of making a second credit.
 import { formatMoney, parseMoneyInput, type ParseMoneyResult } from "@/lib/billing";
+import { assertCan } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import type { CreditReason } from "@/lib/generated/prisma/enums";
 import type { Db } from "../db/client";
@@ -104,6 +105,8 @@ async function existingOutcome(db: Db, requestId: string): Promise<IssueCreditRe
 }
 
 export async function issueCredit(db: Db, actor: Actor, input: IssueCreditInput, now = new Date()): Promise<IssueCreditResult> {
+  // Checked here too, not only by the action: the service is the boundary every caller passes.
+  assertCan(actor, "credits.issue");
   const replay = await existingOutcome(db, input.requestId);
   if (replay) return replay;
   const { fieldErrors, customer, amountMinor, expiresAt } = await validateCreditAmount(db, input, now);

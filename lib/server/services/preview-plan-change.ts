@@ -1,7 +1,7 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { billingPeriodContaining, formatPeriodLabel, planChangeProration, type ProrationLine } from "@/lib/billing";
-import { can } from "@/lib/auth/permissions";
+import { assertCan } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import { toUpcomingInvoiceDto, type UpcomingInvoiceDto } from "@/components/invoices/types";
 import type { Db } from "../db/client";
@@ -56,7 +56,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OUT_OF_DATE = "The preview is out of date; preview again.";
 
 export function assertCanChangePlans(actor: StaffActor) {
-  if (!can(actor.role, "plans.change")) throw new AppError("FORBIDDEN");
+  assertCan(actor, "plans.change");
 }
 
 function tokenKey(): string {

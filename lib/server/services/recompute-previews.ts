@@ -11,6 +11,7 @@ import type { BillingProvider, ProviderInvoicePreview } from "@/lib/providers/ty
 import type { Db } from "../db/client";
 import { computeAllPreviews, type BatchPreview } from "../billing/batch-previews";
 import { checkCustomerAnomalies, loadAnomalyThresholds, type AnomalyFlag, type AnomalyThresholds, type PreviewInput } from "../billing/anomaly-check";
+import { assertCan, type Role } from "@/lib/auth/permissions";
 
 export const PREVIEW_RECOMPUTE_KIND = "preview_recompute";
 const LOCK_MS = 10 * 60_000;
@@ -26,13 +27,14 @@ export type RecomputeOptions = {
 
 export type RecomputeResult = { customers: number; flagged: number; providerErrors: number; byFlag: Record<string, number> };
 
-type Actor = { id: string; email: string; role: string };
+type Actor = { id: string; email: string; role: Role };
 
 /**
  * Queues a recompute, or returns the one already queued or running (so a double click starts one
  * job). Audited. The caller starts it (the worker, or `after()` in the action).
  */
 export async function requestPreviewRecompute(db: Db, actor: Actor, opts: { now?: Date } = {}): Promise<{ jobId: string; created: boolean; auditId: string | null }> {
+  assertCan(actor, "invoices.review");
   const now = opts.now ?? new Date();
   const { recordAudit } = await import("../audit");
   return db.$transaction(async (tx) => {

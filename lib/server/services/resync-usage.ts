@@ -18,6 +18,7 @@ import { recordAudit } from "../audit";
 import { enqueueOperation } from "../outbox/enqueue";
 import { customerDiscrepancies, parseReconRange, type DayDiff } from "../queries/reconciliation";
 import type { Actor } from "../session";
+import { assertCan } from "@/lib/auth/permissions";
 
 export type ResyncInput = { customerId: string; from: string; to: string; requestId: string };
 export type ResyncResult = {
@@ -35,6 +36,7 @@ const CHUNK = 500;
 const trim = (q: string) => new BillingDecimal(q).toFixed();
 
 export async function resyncUsage(db: Db, actor: Actor, input: ResyncInput, opts: { provider?: BillingProvider; now?: Date } = {}): Promise<ResyncResult> {
+  assertCan(actor, "reconciliation.resync");
   const subjectId = `resync:${input.requestId}`;
   const earlier = await db.providerOperation.count({ where: { subjectId } });
   if (earlier > 0) {

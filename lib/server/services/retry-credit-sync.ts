@@ -6,8 +6,10 @@ import type { Db } from "../db/client";
 import { recordAudit } from "../audit";
 import { retryOperation } from "../outbox/worker";
 import type { Actor } from "../session";
+import { assertCan } from "@/lib/auth/permissions";
 
 export async function retryCreditSync(db: Db, actor: Actor, operationId: string) {
+  assertCan(actor, "credits.issue");
   const op = await db.providerOperation.findUnique({ where: { id: operationId } });
   if (!op || !op.kind.startsWith("credit.")) throw new AppError("NOT_FOUND", "That provider operation does not exist.");
   if (op.status !== "failed") throw new AppError("CONFLICT", op.status === "succeeded" ? "This operation already succeeded." : "This operation is already queued.");

@@ -3,7 +3,7 @@
 // in the same transaction. The permission is checked here as well as by the action client, so
 // no other caller can skip it.
 import "server-only";
-import { can } from "@/lib/auth/permissions";
+import { assertCan } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import type { Db } from "../db/client";
 import { recordAudit } from "../audit";
@@ -25,7 +25,7 @@ async function currentTargets(db: Pick<Db, "$queryRaw">, customerIds: string[]):
 }
 
 async function setReview(db: Db, actor: Actor, customerIds: string[], status: "reviewed" | "held", note: string | null): Promise<ReviewResult> {
-  if (!can(actor.role, "invoices.review")) throw new AppError("FORBIDDEN");
+  assertCan(actor, "invoices.review");
   const unique = [...new Set(customerIds)];
   const now = new Date();
   return db.$transaction(async (tx) => {

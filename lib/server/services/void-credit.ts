@@ -2,6 +2,7 @@ import "server-only";
 // Void the unused remainder of a grant: a 'void' ledger entry (the ledger is never edited), the
 // grant marked voided, a "credit.void" provider operation and the audit event, in one transaction.
 import { formatMoney } from "@/lib/billing";
+import { assertCan } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import type { Db } from "../db/client";
 import { recordAudit } from "../audit";
@@ -13,6 +14,7 @@ export type VoidCreditInput = { grantId: string; reason: string; requestId: stri
 export type VoidCreditResult = { grantId: string; customerId: string; voidedMinor: string; currency: string; amountLabel: string; auditId: string; replayed: boolean };
 
 export async function voidCredit(db: Db, actor: Actor, input: VoidCreditInput): Promise<VoidCreditResult> {
+  assertCan(actor, "credits.void");
   return db.$transaction(async (tx) => {
     const grant = await lockGrant(tx, input.grantId);
     if (!grant) throw new AppError("NOT_FOUND", "That credit does not exist.");
