@@ -5,6 +5,7 @@ import { getBillingProvider } from "@/lib/providers";
 import { applyDueSandboxChanges } from "@/lib/providers/sandbox";
 import { applyDuePlanChanges } from "../services/apply-due-plan-changes";
 import { expireCredits } from "../services/expire-credits";
+import { rollUpAllUsage } from "../services/roll-up-usage";
 import type { BillingProvider } from "@/lib/providers/types";
 import type { Db } from "../db/client";
 import { startOutboxWorker, type OutboxRunOptions } from "./worker";
@@ -15,6 +16,8 @@ export type BackgroundWorkOptions = OutboxRunOptions & {
   intervalMs?: number;
   /** How often due sandbox plan changes are applied (default 30 s). */
   scheduleIntervalMs?: number;
+  /** How often stored usage events are rolled up (default 1 s). */
+  rollupIntervalMs?: number;
   signal?: AbortSignal;
 };
 
@@ -56,14 +59,32 @@ export function startBackgroundWork(db: Db, opts: BackgroundWorkOptions = {}): B
     timer.unref?.();
   }
 
+  // The usage roll-up job: stored events into usage_hourly / usage_daily (see roll-up-usage.ts).
+  let rollup: Promise<void> = Promise.resolve();
+  let rollupBusy = false;
+  const rollupTimer = setInterval(() => {
+    if (rollupBusy) return;
+    rollupBusy = true;
+    rollup = rollUpAllUsage(db)
+      .then((n) => {
+        if (n >= 10_000) log(`[usage] rolled up ${n} event(s)`);
+      })
+      .catch((error) => log(`[usage] roll-up failed (retried next tick): ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        rollupBusy = false;
+      });
+  }, opts.rollupIntervalMs ?? 1_000);
+  rollupTimer.unref?.();
+
   let stopping: Promise<void> | null = null;
   const handle: BackgroundWorkHandle = {
     provider,
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);
+        clearInterval(rollupTimer);
         controller.abort();
-        await Promise.all([outbox.done, scheduler]);
+        await Promise.all([outbox.done, scheduler, rollup]);
         if (globalForWork.meterdeskBackgroundWork === handle) delete globalForWork.meterdeskBackgroundWork;
       })();
       return stopping;

@@ -29,6 +29,7 @@ describe("billing health", () => {
     await insert("e", "failed", 8, "2026-11-20T11:00:00Z", "2026-11-20T11:45:00Z", "credit.void");
 
     const h = await billingHealth(t.db, provider, now);
+    expect(h.rollup).toEqual({ pendingEvents: 0, oldestPendingAgeSeconds: 0 });
     expect(h.outbox).toMatchObject({ depth: 2, inFlight: 1, failed: 1, failuresByKind: { "credit.void": 1 } });
     expect(h.outbox.oldestPendingAgeMs).toBe(10 * 60_000);
     expect(h.lastHour).toMatchObject({ completed: 2, failed: 1, retried: 2 });
@@ -40,6 +41,7 @@ describe("billing health", () => {
     expect(text).toContain('meterdesk_outbox_oldest_pending_age_seconds{provider="sandbox"} 600');
     expect(text).toContain('meterdesk_outbox_failed{provider="sandbox",kind="credit.void"} 1');
     expect(text).toContain('meterdesk_provider_up{provider="sandbox"} 1');
+    expect(text).toContain("meterdesk_usage_rollup_pending_events 0");
     for (const line of text.trim().split("\n")) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+)$/);
   });
 });

@@ -4,6 +4,7 @@
 import type { Db } from "../db/client";
 import { outboxStats, type OutboxStats } from "../outbox/stats";
 import type { BillingProvider } from "@/lib/providers/types";
+import { usageRollupBacklog } from "../services/roll-up-usage";
 
 export type BillingHealth = {
   provider: string;
@@ -12,12 +13,14 @@ export type BillingHealth = {
   lastSuccessAt: string | null;
   /** Seconds since the newest hourly usage bucket (how far behind usage ingest is). */
   usageLagSeconds: number | null;
+  /** Stored usage events the roll-up job has not folded into the rollups yet. */
+  rollup: { pendingEvents: number; oldestPendingAgeSeconds: number };
   check: { ok: boolean; latencyMs: number; detail?: string };
 };
 
 export async function billingHealth(db: Db, provider: BillingProvider, now = new Date()): Promise<BillingHealth> {
   const since = new Date(now.getTime() - 3_600_000);
-  const [outbox, [hour], [last], [usage], check] = await Promise.all([
+  const [outbox, [hour], [last], [usage], backlog, check] = await Promise.all([
     outboxStats(db, now),
     db.$queryRaw<Array<{ completed: bigint; failed: bigint; retried: bigint; avg_seconds: number | null }>>`
       SELECT count(*) FILTER (WHERE status = 'succeeded')::bigint AS completed,
@@ -27,6 +30,7 @@ export async function billingHealth(db: Db, provider: BillingProvider, now = new
         FROM provider_operations WHERE updated_at >= ${since}`,
     db.$queryRaw<Array<{ at: Date | null }>>`SELECT max(completed_at) AS at FROM provider_operations WHERE status = 'succeeded'`,
     db.$queryRaw<Array<{ newest: Date | null }>>`SELECT max(bucket_start) AS newest FROM usage_hourly`,
+    usageRollupBacklog(db),
     provider.healthCheck().catch((e: unknown) => ({ ok: false, latencyMs: 0, detail: e instanceof Error ? e.message : String(e) })),
   ]);
   const completed = Number(hour?.completed ?? 0);
@@ -39,6 +43,10 @@ export async function billingHealth(db: Db, provider: BillingProvider, now = new
     lastHour: { completed, failed, retried, errorRate: total ? (failed + retried) / total : 0, avgCompletionSeconds: hour?.avg_seconds ?? null },
     lastSuccessAt: last?.at?.toISOString() ?? null,
     usageLagSeconds: usage?.newest ? Math.max(0, Math.round((now.getTime() - usage.newest.getTime()) / 1000) - 3600) : null,
+    rollup: {
+      pendingEvents: backlog.events,
+      oldestPendingAgeSeconds: backlog.oldestReceivedAt ? Math.max(0, Math.round((now.getTime() - backlog.oldestReceivedAt.getTime()) / 1000)) : 0,
+    },
     check,
   };
 }
@@ -64,6 +72,8 @@ export function toPrometheus(h: BillingHealth): string {
   metric("meterdesk_provider_operation_seconds", "Average time from enqueue to provider confirmation over the last hour.", "gauge", [[`{${p}}`, h.lastHour.avgCompletionSeconds ?? 0]]);
   metric("meterdesk_provider_health_check_latency_ms", "Latency of the provider health check made for this scrape.", "gauge", [[`{${p}}`, h.check.latencyMs]]);
   metric("meterdesk_provider_up", "1 when the provider health check succeeded.", "gauge", [[`{${p}}`, h.check.ok ? 1 : 0]]);
+  metric("meterdesk_usage_rollup_pending_events", "Stored usage events not yet in the hourly and daily rollups.", "gauge", [[``, h.rollup.pendingEvents]]);
+  metric("meterdesk_usage_rollup_oldest_pending_age_seconds", "Age of the oldest usage event not yet rolled up.", "gauge", [[``, h.rollup.oldestPendingAgeSeconds]]);
   metric("meterdesk_usage_ingest_lag_seconds", "How far the newest complete hour of usage is behind now.", "gauge", [[``, h.usageLagSeconds ?? 0]]);
   return `${lines.join("\n")}\n`;
 }

@@ -4,6 +4,7 @@ import { seedDatabase } from "@/prisma/seed/index";
 import { createCustomer, type CreatedCustomer } from "@/prisma/seed/factories";
 import { generateApiToken } from "../api-auth";
 import { handleUsageIngest } from "./ingest-usage";
+import { rollUpThrough } from "./roll-up-usage";
 
 let t: TestDatabase;
 let customer: CreatedCustomer;
@@ -36,7 +37,9 @@ function post(body: string | Uint8Array, auth: string | null = token, headers: R
 }
 const send = (events: unknown[], auth: string | null = token) => post(JSON.stringify({ events }), auth);
 
+/** Row counts and rollup sums once the roll-up job has folded in everything stored so far. */
 async function counts() {
+  await rollUpThrough(t.db);
   const { rows } = await t.pool.query<{ events: string; ops: string; hourly: string; daily: string }>(
     `SELECT (SELECT count(*) FROM usage_events)::text AS events,
             (SELECT count(*) FROM provider_operations WHERE kind = 'usage.forward')::text AS ops,
@@ -147,6 +150,7 @@ describe("idempotency and rollups", () => {
     // A batch mixing new and resent events adds only the new ones.
     const mixed = await (await send([...batch.slice(0, 5), ev("r-new", { quantity: "7" })])).json();
     expect(mixed).toMatchObject({ accepted: 1, duplicates: 5 });
+    await rollUpThrough(t.db);
 
     const { rows } = await t.pool.query<{ events: string; hourly: string; daily: string; bad_hours: string; bad_days: string }>(
       `WITH e AS (SELECT * FROM usage_events WHERE customer_id = $1::uuid)

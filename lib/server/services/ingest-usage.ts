@@ -1,8 +1,10 @@
 // Usage ingest (POST /api/v1/usage): validate each event on its own, store the good ones once
-// (idempotency key = the platform's event id), roll them up hourly and daily, and queue their
-// forwarding to the billing provider, all in one statement (so one transaction). A bad event
-// never blocks good ones; a request that is not a batch at all (malformed JSON, too big, too many
-// events) is refused whole with nothing written.
+// (idempotency key = the platform's event id) and queue their forwarding to the billing provider,
+// in one statement (so one transaction). The hourly and daily rollups are updated by the roll-up
+// job (roll-up-usage.ts), which folds in each stored event exactly once, within about a second
+// (the worker runs it, and the route asks for a run after answering). A bad event never blocks
+// good ones; a request that is not a batch at all (malformed JSON, too big, too many events) is
+// refused whole with nothing written.
 // No "server-only" or next/*: the ingest benchmark and scripts/send-usage.ts run it outside Next.
 import type { Db } from "../db/client";
 import { authenticateApiToken } from "../api-auth";
@@ -215,19 +217,20 @@ export async function ingestUsageEvents(db: Db, events: unknown[], opts: { now?:
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * One statement, so one transaction: insert the events (ON CONFLICT DO NOTHING), then roll up
- * exactly the rows that INSERT … RETURNING reports as new — a resent event is not returned, so it
- * never counts twice in usage_hourly / usage_daily — and queue one "usage.forward" outbox
- * operation per customer with those event ids (the provider's idempotency key per event is the
- * event id, so forwarding twice posts once). Returns the ids that were already stored.
+ * One statement, so one transaction: insert the events (ON CONFLICT DO NOTHING) and queue one
+ * "usage.forward" outbox operation per customer with the ids INSERT … RETURNING reports as new
+ * (a resent event is not returned, so it is neither stored nor forwarded twice; the provider's
+ * idempotency key per event is the event id, so forwarding twice posts once). Each row records
+ * its transaction (ingest_xid, a column default) for the roll-up job. Returns the ids that were
+ * already stored.
  *
  * Cost notes (issue 7): columns travel as array literals unnested in SQL (no JSON to build or
  * parse, no per-element work in the driver), instants as epoch milliseconds (exact, no text);
  * rows go in sorted by (customer, meter, time, id), so the index and foreign-key lookups stay
- * local and concurrent batches take row locks (event ids, rollup rows) in the same order; each
- * rollup row is upserted once with its batch total; the provider comes from an index lookup per
- * customer rather than a join over all customers; and only the ids that were NOT inserted come
- * back (normally none) instead of every inserted id.
+ * local and concurrent batches take row locks in the same order; the rollups are the roll-up
+ * job's (one upsert per touched bucket for all events since its last run, rather than one per
+ * bucket per request); the provider comes from an index lookup per customer rather than a join
+ * over all customers; and only the ids that were NOT inserted come back (normally none).
  */
 async function insertEvents(db: Db, rows: Candidate[], now: Date): Promise<Set<string>> {
   rows.sort((a, b) => byText(a.customerId, b.customerId) || byText(a.meterId, b.meterId) || a.at - b.at || byText(a.id, b.id));
@@ -244,17 +247,7 @@ async function insertEvents(db: Db, rows: Candidate[], now: Date): Promise<Set<s
       INSERT INTO usage_events (idempotency_key, customer_id, meter_id, occurred_at, quantity, received_at)
       SELECT k, c, m, o, q, ${now} FROM input
       ON CONFLICT (idempotency_key) DO NOTHING
-      RETURNING id, idempotency_key, customer_id, meter_id, occurred_at, quantity
-    ), hourly AS (
-      INSERT INTO usage_hourly (customer_id, meter_id, bucket_start, quantity)
-      SELECT customer_id, meter_id, date_trunc('hour', occurred_at, 'UTC'), sum(quantity) FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (customer_id, meter_id, bucket_start) DO UPDATE SET quantity = usage_hourly.quantity + EXCLUDED.quantity
-      RETURNING 1
-    ), daily AS (
-      INSERT INTO usage_daily (customer_id, meter_id, day, quantity)
-      SELECT customer_id, meter_id, (occurred_at AT TIME ZONE 'UTC')::date, sum(quantity) FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (customer_id, meter_id, day) DO UPDATE SET quantity = usage_daily.quantity + EXCLUDED.quantity
-      RETURNING 1
+      RETURNING id, idempotency_key, customer_id
     ), forward AS (
       INSERT INTO provider_operations (id, provider, kind, idempotency_key, customer_id, subject_id, payload, status, next_attempt_at, created_at, updated_at)
       SELECT g.op_id, (SELECT c.provider FROM customers c WHERE c.id = g.customer_id), 'usage.forward', 'usage.forward:' || g.op_id::text,
@@ -294,7 +287,12 @@ const json = (status: number, body: unknown) => Response.json(body, { status, he
 const refuse = (status: number, code: string, message: string) => json(status, { error: { code, message } });
 
 /** The whole HTTP exchange of POST /api/v1/usage (plain Request/Response, so tests call it directly). */
-export async function handleUsageIngest(db: Db, req: Request, now = new Date()): Promise<Response> {
+export async function handleUsageIngest(
+  db: Db,
+  req: Request,
+  now = new Date(),
+  opts: { onStored?: (accepted: number) => void } = {},
+): Promise<Response> {
   const auth = await authenticateApiToken(db, req.headers.get("authorization"), "usage:write", now);
   if (!auth.ok) return refuse(auth.status, auth.code, auth.message);
   const body = await readBodyLimited(req);
@@ -308,5 +306,6 @@ export async function handleUsageIngest(db: Db, req: Request, now = new Date()):
   const envelope = parseEnvelope(parsed);
   if (!envelope.ok) return refuse(400, "INVALID_BATCH", `${envelope.reason} Nothing was stored.`);
   const result = await ingestUsageEvents(db, envelope.value, { now });
+  if (result.accepted > 0) opts.onStored?.(result.accepted);
   return json(200, result);
 }
