@@ -1,5 +1,8 @@
 // npm run dev: the whole console from a fresh clone. With no DATABASE_URL an embedded
 // PostgreSQL starts under .data/, migrations apply, demo data seeds once, then Next serves.
+// `--provider orb|metronome|stripe` runs the console on that provider's real adapter against a
+// local fake of its API whose state is the demo data (test/fakes/demo); `--provider sandbox`, or
+// no flag and no BILLING_PROVIDER, runs it on the built-in sandbox.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
@@ -9,15 +12,30 @@ import { ensurePreviewsComputed } from "../lib/server/services/recompute-preview
 import { applyMigrations, root } from "./db/engine";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded";
 import { ensureDemoData } from "./db/ensure-demo-data";
+import { providerLabels } from "../lib/providers/links";
+import type { ProviderKind } from "../lib/providers/types";
+import { DEFAULT_DEMO_PORTS, DEMO_KINDS, DEMO_LABELS, linkDemoCustomers, startDemoFake, type DemoFake, type DemoKind } from "../test/fakes/demo";
 
 const args = process.argv.slice(2);
-const portArg = args.indexOf("--port");
-const port = Number(portArg >= 0 ? args[portArg + 1] : process.env.PORT ?? 3000);
+/** `--name value` or `--name=value`. */
+function flag(name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+const port = Number(flag("port") ?? process.env.PORT ?? 3000);
 const production = args.includes("--production");
+const providerFlag = flag("provider")?.trim().toLowerCase();
+if (providerFlag !== undefined && providerFlag !== "sandbox" && !DEMO_KINDS.includes(providerFlag as DemoKind)) {
+  console.error(`--provider ${providerFlag}: expected one of sandbox, ${DEMO_KINDS.join(", ")}`);
+  process.exit(2);
+}
+const fakePortFlag = flag("fake-port") ?? process.env.MD_FAKE_PORT;
 
 let embedded: EmbeddedHandle | null = null;
 let background: BackgroundWorkHandle | null = null;
 let next: ChildProcess | null = null;
+let fake: DemoFake | null = null;
 let stopping = false;
 
 async function shutdown(code: number) {
@@ -28,6 +46,7 @@ async function shutdown(code: number) {
     await new Promise((resolve) => next!.once("exit", resolve));
   }
   await background?.stop().catch((e) => console.error(e));
+  await fake?.close().catch((e) => console.error(e));
   if (embedded) {
     console.log("Stopping the embedded database…");
     await embedded.stop().catch((e) => console.error(e));
@@ -50,9 +69,40 @@ async function main() {
   if (applied.length) console.log(`Applied migrations: ${applied.join(", ")}`);
   await ensureDemoData(url);
 
+  const workDb = createPrismaClient(url);
+  // Which provider this console runs on. A --provider flag, or no BILLING_PROVIDER at all (the
+  // sandbox), is the launcher's choice: the demo customers are linked to it first, since
+  // operations, the worker and reconciliation key off customers.provider (see
+  // test/fakes/demo/link.ts). A BILLING_PROVIDER set without the flag is someone's own
+  // configuration (a real account, say): it is used as it is and nothing is relinked.
+  const configured = (process.env.BILLING_PROVIDER ?? "").trim().toLowerCase();
+  const chosen = (providerFlag ?? (configured === "" || configured === "sandbox" ? "sandbox" : null)) as ProviderKind | null;
+  if (chosen) {
+    const linked = await linkDemoCustomers(workDb, chosen);
+    if (linked.customers > 0) {
+      console.log(`Linked ${linked.customers} demo customer(s) to ${providerLabels[chosen]}${linked.operations > 0 ? `, with ${linked.operations} unfinished provider operation(s)` : ""}.`);
+    }
+  }
+  let providerLine = `Billing provider: ${providerLabels[configured || "sandbox"] ?? configured} (BILLING_PROVIDER)`;
+  if (chosen && chosen !== "sandbox") {
+    const kind = chosen as DemoKind;
+    const fakePort = Number(fakePortFlag ?? DEFAULT_DEMO_PORTS[kind]);
+    fake = await startDemoFake(kind, workDb, { port: fakePort, log: (m) => console.log(m) }).catch((e: unknown) => {
+      const busy = (e as NodeJS.ErrnoException)?.code === "EADDRINUSE";
+      throw new Error(busy ? `Port ${fakePort} for the ${DEMO_LABELS[kind]} fake is in use: pass --fake-port N.` : String(e));
+    });
+    // The adapter's configuration, for the worker here and the Next server below.
+    delete process.env[`${kind.toUpperCase()}_CATALOG_FILE`];
+    Object.assign(process.env, fake.env);
+    providerLine = `Billing provider: ${DEMO_LABELS[kind]} adapter, on the local ${DEMO_LABELS[kind]} demo fake at ${fake.baseUrl} (its state is the demo data)`;
+  } else if (chosen === "sandbox") {
+    process.env.BILLING_PROVIDER = "sandbox";
+    providerLine = "Billing provider: the built-in sandbox";
+  }
+  console.log(providerLine);
+
   // The outbox worker and scheduled plan changes run in this process (npm run worker runs
   // them on their own in production).
-  const workDb = createPrismaClient(url);
   background = startBackgroundWork(workDb, { log: (m) => console.log(`[worker] ${m}`) });
   // First start: fill the finance review queue in the background (the page shows progress).
   void ensurePreviewsComputed(workDb, background.provider)
@@ -76,6 +126,7 @@ async function main() {
     if (!announced && /Ready|started server|Local:/i.test(chunk.toString())) {
       announced = true;
       console.log(`\n  Meterdesk is running at http://localhost:${port}`);
+      console.log(`  ${providerLine}`);
       if (rows.length) {
         console.log("  Demo sign-in (password: meterdesk):");
         for (const r of rows) console.log(`    ${r.email}`);

@@ -79,6 +79,8 @@ export class FakeHttpServer {
       notFound: (req: FakeRequest) => FakeResponse;
       serverError: () => FakeResponse;
       rateLimited: () => FakeResponse;
+      /** Requests kept in `requests` (oldest dropped first); a long-running demo fake sets a bound. */
+      keepRequests?: number;
     },
   ) {}
 
@@ -103,13 +105,20 @@ export class FakeHttpServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<this> {
+  /** Listens on 127.0.0.1, on `port` (default 0: any free port). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => void this.onRequest(req, res));
     this.server.on("connection", (s) => {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once("error", reject);
+      this.server!.listen(port, "127.0.0.1", () => {
+        this.server!.off("error", reject);
+        resolve();
+      });
+    });
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
@@ -163,6 +172,7 @@ export class FakeHttpServer {
       idempotencyKey: typeof keyHeader === "string" ? keyHeader : null,
     };
     this.requests.push(fake);
+    if (this.opts.keepRequests !== undefined && this.requests.length > this.opts.keepRequests) this.requests.splice(0, this.requests.length - this.opts.keepRequests);
 
     let match: { route: Route; params: string[] } | null = null;
     for (const route of this.routes) {

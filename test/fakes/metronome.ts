@@ -5,8 +5,31 @@
 // since the real API's behaviour for it is not documented in the SDK), and faults from ./core.
 import { FakeHttpServer, parseJsonBody, type FakeRequest, type FakeResponse } from "./core";
 
-const mError = (status: number, message: string): FakeResponse => ({ status, body: { message } });
-const page = (data: unknown[]) => ({ data, next_page: null });
+export const mError = (status: number, message: string): FakeResponse => ({ status, body: { message } });
+export const page = (data: unknown[]) => ({ data, next_page: null });
+
+/**
+ * An HTTP server that answers like Metronome: its error bodies, and the `Idempotency-Key` header
+ * honoured or not (`honorIdempotencyHeader`, since the real API's behaviour for it is not
+ * documented in the SDK).
+ */
+export function metronomeHttpServer(opts: { honorIdempotencyHeader?: boolean; keepRequests?: number } = {}): FakeHttpServer {
+  return new FakeHttpServer({
+    parseBody: (raw) => parseJsonBody(raw),
+    idempotency:
+      opts.honorIdempotencyHeader === false
+        ? null
+        : {
+            header: "idempotency-key",
+            mismatch: () => mError(409, "Idempotency key reused with a different request"),
+            inFlight: () => mError(409, "A request with this idempotency key is in progress"),
+          },
+    notFound: () => mError(404, "Not found"),
+    serverError: () => mError(500, "Internal server error (injected)"),
+    rateLimited: () => mError(429, "Too many requests (injected)"),
+    keepRequests: opts.keepRequests,
+  });
+}
 
 type Sub = { id: string; product: string; starting_at: string; ending_before: string | null; custom_fields: Record<string, string> };
 type Contract = { id: string; customer_id: string; starting_at: string; subscriptions: Sub[] };
@@ -27,20 +50,7 @@ export class MetronomeFake {
   readonly metrics = new Map<string, string>();
 
   constructor(opts: { honorIdempotencyHeader?: boolean } = {}) {
-    this.http = new FakeHttpServer({
-      parseBody: (raw) => parseJsonBody(raw),
-      idempotency:
-        opts.honorIdempotencyHeader === false
-          ? null
-          : {
-              header: "idempotency-key",
-              mismatch: () => mError(409, "Idempotency key reused with a different request"),
-              inFlight: () => mError(409, "A request with this idempotency key is in progress"),
-            },
-      notFound: () => mError(404, "Not found"),
-      serverError: () => mError(500, "Internal server error (injected)"),
-      rateLimited: () => mError(429, "Too many requests (injected)"),
-    });
+    this.http = metronomeHttpServer(opts);
     const h = this.http;
     h.route("GET", /^\/v1\/customers$/, false, () => ({ status: 200, body: page([]) }));
     h.route("POST", /^\/v1\/contracts\/customerCredits\/create$/, true, (r) => this.createCredit(r));

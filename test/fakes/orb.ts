@@ -5,7 +5,23 @@
 import { FakeHttpServer, fakeId, parseJsonBody, type FakeRequest, type FakeResponse } from "./core";
 
 const ERR = "https://docs.withorb.com/reference/error-responses";
-const orbError = (status: number, type: string, detail: string): FakeResponse => ({ status, body: { type: `${ERR}#${type}`, status, title: type, detail } });
+export const orbError = (status: number, type: string, detail: string): FakeResponse => ({ status, body: { type: `${ERR}#${type}`, status, title: type, detail } });
+
+/** An HTTP server that answers like Orb: its error bodies and its idempotency rules. */
+export function orbHttpServer(opts: { keepRequests?: number } = {}): FakeHttpServer {
+  return new FakeHttpServer({
+    parseBody: (raw) => parseJsonBody(raw),
+    idempotency: {
+      header: "idempotency-key",
+      mismatch: () => orbError(409, "409-resource-conflict", "Idempotency key reused with a different request body"),
+      inFlight: () => orbError(409, "409-resource-conflict", "A request with this idempotency key is in progress"),
+    },
+    notFound: () => orbError(404, "404-url-not-found", "No such route"),
+    serverError: () => orbError(500, "500-internal-server-error", "Internal server error (injected)"),
+    rateLimited: () => orbError(429, "429-too-many-requests", "Too many requests (injected)"),
+    keepRequests: opts.keepRequests,
+  });
+}
 
 export type OrbFakeBlock = { id: string; customerId: string; amount: string; currency: string; voided: boolean; metadata: Record<string, string> };
 export type OrbFakeSubscription = { id: string; customerId: string; planId: string; pending: { planId: string; option: string; date: string | null } | null };
@@ -26,17 +42,7 @@ export class OrbFake {
   readonly metrics = new Map<string, string>();
 
   constructor() {
-    this.http = new FakeHttpServer({
-      parseBody: (raw) => parseJsonBody(raw),
-      idempotency: {
-        header: "idempotency-key",
-        mismatch: () => orbError(409, "409-resource-conflict", "Idempotency key reused with a different request body"),
-        inFlight: () => orbError(409, "409-resource-conflict", "A request with this idempotency key is in progress"),
-      },
-      notFound: () => orbError(404, "404-url-not-found", "No such route"),
-      serverError: () => orbError(500, "500-internal-server-error", "Internal server error (injected)"),
-      rateLimited: () => orbError(429, "429-too-many-requests", "Too many requests (injected)"),
-    });
+    this.http = orbHttpServer();
     const h = this.http;
     h.route("GET", /^\/v1\/ping$/, false, () => ({ status: 200, body: { response: "pong" } }));
     h.route("GET", /^\/v1\/subscriptions$/, false, (r) => this.listSubscriptions(r));

@@ -5,8 +5,8 @@
 // fault injection from ./core.
 import { FakeHttpServer, fakeId, type FakeRequest, type FakeResponse } from "./core";
 
-const stripeError = (status: number, type: string, message: string, code?: string): FakeResponse => ({ status, body: { error: { type, message, ...(code ? { code } : {}) } } });
-const list = (data: unknown[], url: string) => ({ object: "list", data, has_more: false, url });
+export const stripeError = (status: number, type: string, message: string, code?: string): FakeResponse => ({ status, body: { error: { type, message, ...(code ? { code } : {}) } } });
+export const list = (data: unknown[], url: string) => ({ object: "list", data, has_more: false, url });
 const now = () => Math.floor(Date.now() / 1000);
 
 /** `a[b][0][c]=1&x=2` → { a: { b: [ { c: "1" } ] }, x: "2" } (the SDK's qs "indices" format). */
@@ -29,6 +29,22 @@ export function parseStripeForm(raw: string): Record<string, unknown> {
   return root;
 }
 
+/** An HTTP server that answers like Stripe: form-encoded bodies, its error bodies and its idempotency rules. */
+export function stripeHttpServer(opts: { keepRequests?: number } = {}): FakeHttpServer {
+  return new FakeHttpServer({
+    parseBody: (raw) => parseStripeForm(raw),
+    idempotency: {
+      header: "idempotency-key",
+      mismatch: () => stripeError(400, "idempotency_error", "Keys for idempotent requests can only be used with the same parameters they were first used with."),
+      inFlight: () => stripeError(409, "idempotency_error", "There is currently another in-progress request using this Idempotent Key."),
+    },
+    notFound: (r) => stripeError(404, "invalid_request_error", `Unrecognized request URL (${r.method}: ${r.path})`),
+    serverError: () => stripeError(500, "api_error", "An unknown error occurred (injected)"),
+    rateLimited: () => stripeError(429, "invalid_request_error", "Too many requests (injected)", "rate_limit"),
+    keepRequests: opts.keepRequests,
+  });
+}
+
 type Sub = { id: string; customer: string; currency: string; itemId: string; priceId: string; schedule: string | null };
 type Schedule = { id: string; subscription: string; start: number; phases: unknown[]; status: string };
 type Grant = { id: string; customer: string; currency: string; value: number; metadata: Record<string, string>; voided_at: number | null; name: string };
@@ -49,17 +65,7 @@ export class StripeFake {
   readonly meters = new Map<string, string>();
 
   constructor() {
-    this.http = new FakeHttpServer({
-      parseBody: (raw) => parseStripeForm(raw),
-      idempotency: {
-        header: "idempotency-key",
-        mismatch: () => stripeError(400, "idempotency_error", "Keys for idempotent requests can only be used with the same parameters they were first used with."),
-        inFlight: () => stripeError(409, "idempotency_error", "There is currently another in-progress request using this Idempotent Key."),
-      },
-      notFound: (r) => stripeError(404, "invalid_request_error", `Unrecognized request URL (${r.method}: ${r.path})`),
-      serverError: () => stripeError(500, "api_error", "An unknown error occurred (injected)"),
-      rateLimited: () => stripeError(429, "invalid_request_error", "Too many requests (injected)", "rate_limit"),
-    });
+    this.http = stripeHttpServer();
     const h = this.http;
     h.route("GET", /^\/v1\/billing\/meters$/, false, () => ({ status: 200, body: list([], "/v1/billing/meters") }));
     h.route("GET", /^\/v1\/subscriptions$/, false, (r) => this.listSubscriptions(r));

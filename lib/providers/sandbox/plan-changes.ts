@@ -5,16 +5,16 @@
 // change is a no-op when the phase in force at the effective instant is already the target plan.
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/lib/server/db/client";
-import { ProviderError } from "../types";
+import { ProviderError, type ProviderKind } from "../types";
 import type { Tx } from "./idempotency";
 
 export const sandboxId = (prefix: string) => `${prefix}_${randomBytes(12).toString("hex")}`;
 
-export async function activeSubscriptionFor(tx: Tx | Db, providerCustomerId: string) {
+export async function activeSubscriptionFor(tx: Tx | Db, providerCustomerId: string, customerProvider: ProviderKind = "sandbox") {
   const [row] = await tx.$queryRaw<Array<{ id: string; customer_id: string; currency: string }>>`
     SELECT s.id::text AS id, c.id::text AS customer_id, c.currency
       FROM customers c JOIN subscriptions s ON s.customer_id = c.id AND s.status = 'active'
-     WHERE c.provider_customer_id = ${providerCustomerId} AND c.provider = 'sandbox'
+     WHERE c.provider_customer_id = ${providerCustomerId} AND c.provider::text = ${customerProvider}
      ORDER BY s.started_at DESC LIMIT 1`;
   return row ?? null;
 }
@@ -53,7 +53,7 @@ export async function checkTargetPlan(tx: Tx, toPlanVersionId: string, currency:
  * way a provider's scheduler would. Safe to run from several processes: rows are claimed with
  * SKIP LOCKED. Returns how many were applied.
  */
-export async function applyDueSandboxChanges(db: Db, now: Date = new Date()): Promise<number> {
+export async function applyDueSandboxChanges(db: Db, now: Date = new Date(), customerProvider: ProviderKind = "sandbox"): Promise<number> {
   let applied = 0;
   for (;;) {
     const done = await db.$transaction(async (tx) => {
@@ -62,7 +62,7 @@ export async function applyDueSandboxChanges(db: Db, now: Date = new Date()): Pr
          WHERE status = 'scheduled' AND effective_at <= ${now}
          ORDER BY effective_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`;
       if (!change) return false;
-      const sub = await activeSubscriptionFor(tx, change.provider_customer_id);
+      const sub = await activeSubscriptionFor(tx, change.provider_customer_id, customerProvider);
       if (sub) await applyPhaseChange(tx, sub.id, change.to_plan_version_id, change.effective_at);
       // No active subscription any more (churned): the change lapses, as it would at a provider.
       await tx.$executeRaw`UPDATE sandbox_plan_changes SET status = ${sub ? "applied" : "canceled"} WHERE id = ${change.id}`;

@@ -15,6 +15,7 @@ import {
   type GrantCreditRequest,
   type PlanChangeRequest,
   type ProviderInvoicePreview,
+  type ProviderKind,
   type ProviderUsageDay,
   type UsageEventIn,
   type VoidCreditRequest,
@@ -27,6 +28,12 @@ export type SandboxProviderOptions = {
   now?: () => Date;
   /** How latency and timeouts wait (tests pass a fake). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Which customers are the sandbox's: those whose customers.provider is this (default
+   * "sandbox"). The demo fakes of Orb, Metronome and Stripe (test/fakes/demo) serve the same
+   * state to customers linked to that provider.
+   */
+  customerProvider?: ProviderKind;
 };
 
 export type SandboxProvider = BillingProvider & {
@@ -62,6 +69,7 @@ function toProviderPreview(preview: InvoicePreview, asOf: Date): ProviderInvoice
 export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {}): SandboxProvider {
   const now = opts.now ?? (() => new Date());
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const mine = opts.customerProvider ?? "sandbox";
 
   /** Money-changing calls go through here: faults before (500, 429) or after (timeout, lost response) the effect. */
   async function withFaults<T>(call: () => Promise<T>): Promise<T> {
@@ -85,7 +93,7 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
 
   async function customerBilling(customer: CustomerRef, at: Date): Promise<CustomerBilling> {
     const [row] = await db.$queryRaw<Array<{ id: string }>>`
-      SELECT id::text FROM customers WHERE provider_customer_id = ${customer.providerCustomerId} AND provider = 'sandbox'`;
+      SELECT id::text FROM customers WHERE provider_customer_id = ${customer.providerCustomerId} AND provider::text = ${mine}`;
     if (!row) throw fail("not_found", `customer ${customer.providerCustomerId} does not exist`, 404);
     const billing = await loadCustomerBilling(db, row.id, at);
     if (!billing) throw fail("not_found", `customer ${customer.providerCustomerId} has no active subscription`, 404);
@@ -114,6 +122,13 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
     // The review queue asks for every customer at once: price them in one pass over the
     // sandbox's own data (the same code path as one customer, checked by a test).
     async getUpcomingInvoices(customers, at) {
+      // The one-pass pricing reads customers linked to the sandbox itself; behind a demo fake
+      // (another provider's customers) they are priced one by one, the same way.
+      if (mine !== "sandbox") {
+        const out = new Map<string, ProviderInvoicePreview>();
+        for (const c of customers) out.set(c.providerCustomerId, await provider.getUpcomingInvoice(c, at));
+        return out;
+      }
       const byCustomerId = new Map(customers.map((c) => [c.customerId, c.providerCustomerId]));
       const previews = await computeAllPreviews(db, at, { customerIds: [...byCustomerId.keys()], source: "sandbox" });
       const asOf = now();
@@ -170,7 +185,7 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
           now: at,
           apply: async (tx) => {
             const [customer] = await tx.$queryRaw<Array<{ currency: string }>>`
-              SELECT currency FROM customers WHERE provider_customer_id = ${req.customer.providerCustomerId} AND provider = 'sandbox'`;
+              SELECT currency FROM customers WHERE provider_customer_id = ${req.customer.providerCustomerId} AND provider::text = ${mine}`;
             if (!customer) throw fail("not_found", `customer ${req.customer.providerCustomerId} does not exist`, 404);
             if (customer.currency !== req.currency) throw fail("permanent", `customer is billed in ${customer.currency}, not ${req.currency}`, 400);
             const id = sandboxId("sbx_cg");
@@ -223,7 +238,7 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
           body: { customer: req.customer.providerCustomerId, from: req.fromPlanVersionId, to: req.toPlanVersionId, timing: req.timing, effectiveAt: req.effectiveAt },
           now: now(),
           apply: async (tx) => {
-            const sub = await activeSubscriptionFor(tx, req.customer.providerCustomerId);
+            const sub = await activeSubscriptionFor(tx, req.customer.providerCustomerId, mine);
             if (!sub) throw fail("not_found", `customer ${req.customer.providerCustomerId} has no active subscription`, 404);
             await checkTargetPlan(tx, req.toPlanVersionId, sub.currency);
             const id = sandboxId("sbx_pc");
@@ -300,7 +315,7 @@ export function createSandboxProvider(db: Db, opts: SandboxProviderOptions = {})
     },
 
     applyDueChanges(at) {
-      return applyDueSandboxChanges(db, at ?? now());
+      return applyDueSandboxChanges(db, at ?? now(), mine);
     },
   };
   return provider;
