@@ -56,7 +56,7 @@ export function toPreview(inv: Invoice, catalog: MetronomeCatalog, asOf: Date): 
     const meterKey = li.product_id ? meterByProduct.get(li.product_id) : undefined;
     const subscription = Boolean(li.subscription_custom_fields) || /subscription/i.test(li.type);
     lines.push({
-      kind: meterKey ? "usage" : subscription ? "base" : "adjustment",
+      kind: meterKey ? "usage" : subscription ? (li.is_prorated ? "proration" : "base") : /minimum/i.test(li.type) ? "minimum" : "adjustment",
       description: li.name,
       ...(meterKey ? { meterKey } : {}),
       ...(li.quantity !== undefined ? { quantity: quantityFromNumber(li.quantity) } : {}),

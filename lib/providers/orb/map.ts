@@ -35,7 +35,9 @@ export function toPreview(inv: InvoiceFetchUpcomingResponse, catalog: OrbCatalog
     const isUsage = li.price?.price_type === "usage_price";
     const meterKey = isUsage ? meterKeyForMetric(catalog, li.price?.billable_metric?.id, li.name) : undefined;
     lines.push({
-      kind: isUsage ? "usage" : "base",
+      // A fixed fee is never below zero on its own: a negative fixed-price line is Orb's credit
+      // for unused time after a plan change, which Meterdesk calls proration.
+      kind: isUsage ? "usage" : amountMinor < BigInt(0) ? "proration" : "base",
       description: li.name,
       ...(meterKey ? { meterKey } : {}),
       quantity: quantityFromNumber(li.quantity),
