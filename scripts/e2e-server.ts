@@ -1,6 +1,13 @@
 // Starts what the end-to-end tests run against: a fresh embedded PostgreSQL with a small
 // demo data set, a local OIDC issuer, and the built console (`next start`). Playwright's
 // webServer runs this; it builds first if there is no production build yet.
+//
+// E2E_PROVIDER=orb|metronome|stripe runs the console on that provider's real adapter against a
+// local fake of its API whose state is the demo data (test/fakes/demo), as
+// `npm run dev -- --provider <kind>` does. Several instances run at once, one per provider, each
+// with its own ports (E2E_PORT, E2E_OIDC_PORT, E2E_PG_PORT, E2E_FAKE_PORT), its own database
+// (E2E_DB_NAME) and, unless E2E_DATABASE_URL names a server to share, its own embedded
+// PostgreSQL under E2E_PG_DIR; they all serve the same `.next` production build.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -12,19 +19,30 @@ import { applyMigrations, root } from "./db/engine";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded";
 import { startOidcServer } from "../e2e/fakes/oidc-server";
 import { seedDatabase } from "../prisma/seed/index";
+import { DEMO_KINDS, DEMO_LABELS, linkDemoCustomers, startDemoFake, type DemoFake, type DemoKind } from "../test/fakes/demo";
 
+const providerEnv = (process.env.E2E_PROVIDER ?? "sandbox").trim().toLowerCase();
+if (providerEnv !== "sandbox" && !DEMO_KINDS.includes(providerEnv as DemoKind)) {
+  console.error(`E2E_PROVIDER=${providerEnv}: expected sandbox or one of ${DEMO_KINDS.join(", ")}`);
+  process.exit(2);
+}
+const kind = providerEnv === "sandbox" ? null : (providerEnv as DemoKind);
 const appPort = Number(process.env.E2E_PORT ?? 3100);
 const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3199);
 const appUrl = `http://localhost:${appPort}`;
+const databaseName = process.env.E2E_DB_NAME ?? (kind ? `meterdesk_e2e_${kind}` : "meterdesk_e2e");
+const dataDir = process.env.E2E_PG_DIR ?? (kind ? `.data-e2e-${kind}` : ".data-e2e");
 
 let embedded: EmbeddedHandle | null = null;
 let background: BackgroundWorkHandle | null = null;
 let next: ChildProcess | null = null;
 let oidc: { close: () => Promise<void> } | null = null;
+let fake: DemoFake | null = null;
 
 async function stop() {
   next?.kill("SIGTERM");
   await background?.stop().catch(() => {});
+  await fake?.close().catch(() => {});
   await oidc?.close().catch(() => {});
   await embedded?.stop().catch(() => {});
   process.exit(0);
@@ -32,26 +50,45 @@ async function stop() {
 process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
 
-async function freshDatabase(): Promise<string> {
-  if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
-  embedded = await startEmbeddedPostgres({ dir: ".data-e2e", port: Number(process.env.E2E_PG_PORT ?? 54369), database: "postgres", quiet: true });
-  const admin = new pg.Client({ connectionString: embedded.url });
+/** Drops and recreates `name` on the server at `serverUrl`; returns the new database's URL. */
+async function recreateDatabase(serverUrl: string, name: string): Promise<string> {
+  const adminUrl = new URL(serverUrl);
+  adminUrl.pathname = "/postgres";
+  const admin = new pg.Client({ connectionString: adminUrl.toString() });
   await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS "meterdesk_e2e" WITH (FORCE)');
-  await admin.query('CREATE DATABASE "meterdesk_e2e"');
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  const url = new URL(embedded.url);
-  url.pathname = "/meterdesk_e2e";
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
   return url.toString();
+}
+
+async function freshDatabase(): Promise<string> {
+  if (process.env.E2E_DATABASE_URL) {
+    // A server shared by every instance: the sandbox suite uses the database it names as it
+    // is; a provider instance makes its own database beside it.
+    return kind ? recreateDatabase(process.env.E2E_DATABASE_URL, databaseName) : process.env.E2E_DATABASE_URL;
+  }
+  embedded = await startEmbeddedPostgres({ dir: dataDir, port: Number(process.env.E2E_PG_PORT ?? 54369), database: "postgres", quiet: true });
+  return recreateDatabase(embedded.url, databaseName);
 }
 
 async function main() {
   const url = await freshDatabase();
   await applyMigrations(url);
   await seedDatabase(url, { customers: Number(process.env.E2E_CUSTOMERS ?? 300), days: Number(process.env.E2E_DAYS ?? 45) });
+  const workDb = createPrismaClient(url);
+  if (kind) {
+    // The demo customers move to the provider, and its fake serves them from the demo data.
+    await linkDemoCustomers(workDb, kind);
+    fake = await startDemoFake(kind, workDb, { port: Number(process.env.E2E_FAKE_PORT ?? 0), log: (m) => console.log(m) });
+    delete process.env[`${kind.toUpperCase()}_CATALOG_FILE`];
+    Object.assign(process.env, fake.env);
+    console.log(`Billing provider: ${DEMO_LABELS[kind]} adapter, on the local ${DEMO_LABELS[kind]} demo fake at ${fake.baseUrl}`);
+  }
   // The outbox worker and scheduled plan changes run in this process (npm run worker runs
   // them on their own in production).
-  const workDb = createPrismaClient(url);
   background = startBackgroundWork(workDb, { log: (m) => console.log(`[worker] ${m}`) });
   await ensurePreviewsComputed(workDb, background.provider);
   const clientId = "meterdesk-e2e";
