@@ -77,7 +77,7 @@ test("finance sees the review queue and a customer's reconciliation days", async
   const { rows } = await db().query<{ value: Divergence[] }>("SELECT value FROM settings WHERE key = 'demo.sandbox_divergence'");
   const div = rows[0]?.value?.[0];
   expect(div, "the seed planted a divergence").toBeDefined();
-  const { rows: [c] } = await db().query<{ name: string }>("SELECT name FROM customers WHERE id = $1::uuid", [div!.customerId]);
+  const { rows: [c] } = await db().query<{ name: string; platform_id: string }>("SELECT name, platform_id FROM customers WHERE id = $1::uuid", [div!.customerId]);
   await signInViaUi(page, "finance");
 
   await page.goto("/invoices");
@@ -85,11 +85,14 @@ test("finance sees the review queue and a customer's reconciliation days", async
   const queue = page.getByRole("table", { name: /Upcoming invoices to review/ });
   await expect(queue.getByRole("row").nth(1)).toBeVisible();
 
-  // The adapters cannot list usage for all customers: the comparison is per customer.
-  await page.goto("/reconciliation");
-  await expect(page.getByText("This provider cannot list usage for all customers at once")).toBeVisible();
+  // The adapters cannot list usage for all customers: finance finds the customer and compares.
   const today = new Date().toISOString().slice(0, 10);
-  await page.goto(`/reconciliation?customer=${div!.customerId}&from=${div!.day}&to=${today}`);
+  await page.goto(`/reconciliation?from=${div!.day}&to=${today}`);
+  await expect(page.getByText("This provider cannot list usage for all customers at once")).toBeVisible();
+  await page.getByLabel("Customer (name, email or id)").fill(c!.platform_id);
+  await page.getByRole("button", { name: "Find" }).click();
+  await page.getByRole("list", { name: "Matching customers" }).getByRole("link", { name: c!.name }).click();
+  await expect(page).toHaveURL(new RegExp(`customer=${div!.customerId}`));
   await expect(page.getByRole("heading", { name: `Reconciliation: ${c!.name}` })).toBeVisible();
   const days = page.getByRole("table", { name: `Days where the provider differs from Meterdesk for ${c!.name}` });
   await expect(days.getByRole("row", { name: new RegExp(div!.day) })).toBeVisible();

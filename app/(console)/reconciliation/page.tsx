@@ -5,6 +5,7 @@ import { db } from "@/lib/server/db";
 import { can } from "@/lib/auth/permissions";
 import { getBillingProvider } from "@/lib/providers";
 import { formatMoney, BillingDecimal } from "@/lib/billing";
+import { customerListQuerySchema, searchCustomers } from "@/lib/server/queries/customers";
 import { customerDiscrepancies, listDiscrepancies, parseReconRange, resyncProgress, type Discrepancy, type ReconRange } from "@/lib/server/queries/reconciliation";
 import { hrefWith, param, type SearchParams } from "@/lib/url";
 import { Money } from "@/components/ui/money";
@@ -35,6 +36,41 @@ function RangeForm({ range, sp, error, customer }: { range: ReconRange; sp: Sear
       <TextField id="to" label="To (UTC day, included)" type="date" required defaultValue={error ? (param(sp, "to") ?? "") : range.to} error={error?.fieldErrors.to} />
       <button type="submit" className={buttonClass("primary")}>Compare</button>
     </form>
+  );
+}
+
+/**
+ * For providers without an all-customer usage call: find a customer (name, email, platform or
+ * provider id, as on /customers) and open their drill-down.
+ */
+async function CustomerFinder({ sp, rangeParams }: { sp: SearchParams; rangeParams: { from: string; to: string } }) {
+  const find = param(sp, "find")?.trim() ?? "";
+  const found = find ? await searchCustomers(customerListQuerySchema.parse({ q: find, pageSize: 25 })) : null;
+  return (
+    <section aria-labelledby="recon-find" className="space-y-3">
+      <h2 id="recon-find" className="text-base font-semibold">Compare one customer</h2>
+      <form method="get" action="/reconciliation" aria-label="Find a customer to compare" className="flex flex-wrap items-end gap-3">
+        <input type="hidden" name="from" value={rangeParams.from} />
+        <input type="hidden" name="to" value={rangeParams.to} />
+        <TextField id="find" label="Customer (name, email or id)" defaultValue={find} maxLength={200} />
+        <button type="submit" className={buttonClass("secondary")}>Find</button>
+      </form>
+      {found === null ? null : found.rows.length === 0 ? (
+        <p className="text-sm text-slate-600">No customer matches “{find}”.</p>
+      ) : (
+        <ul aria-label="Matching customers" className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white">
+          {found.rows.map((c) => (
+            <li key={c.id} className="px-3 py-2 text-sm">
+              <Link className="text-indigo-700 underline" href={hrefWith("/reconciliation", rangeParams, { customer: c.id })}>
+                {c.name}
+              </Link>{" "}
+              <span className="text-xs text-slate-500">{c.platformId} · {c.email}</span>
+            </li>
+          ))}
+          {found.total > found.rows.length ? <li className="px-3 py-2 text-xs text-slate-500">{found.total - found.rows.length} more: narrow the search.</li> : null}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -150,7 +186,10 @@ export default async function ReconciliationPage({ searchParams }: { searchParam
         <a className="text-indigo-700 underline" download href={hrefWith("/reconciliation/export", rangeParams, {})}>Download CSV<span className="sr-only"> of discrepancies</span></a>
       </div>
       {!list.comparable ? (
-        <EmptyState title="This provider cannot list usage for all customers at once">Open a customer’s drill-down to compare one at a time.</EmptyState>
+        <>
+          <EmptyState title="This provider cannot list usage for all customers at once">Find a customer to compare their usage day by day.</EmptyState>
+          <CustomerFinder sp={sp} rangeParams={rangeParams} />
+        </>
       ) : shown.length === 0 ? (
         <EmptyState title="No discrepancies: the provider agrees with Meterdesk on every customer, meter and day in this range" />
       ) : (

@@ -102,7 +102,10 @@ export default async function CustomerUsagePage({ params, searchParams }: { para
                 : "Daily buckets (UTC days; hourly rollups are kept for ranges of up to 7 days within the last 14 days)"}
             </span>
           </p>
-          <a href={csvHref} download className="text-indigo-700 underline">Download CSV<span className="sr-only"> of usage in this range</span></a>
+          <span className="flex gap-4">
+            <a href={csvHref} download className="text-indigo-700 underline">Download CSV<span className="sr-only"> of usage in this range</span></a>
+            <a href={hrefWith("/reconciliation", {}, { customer: id })} className="text-indigo-700 underline">Compare with the provider’s usage</a>
+          </span>
         </div>
         {view.billing ? null : (
           <p className="rounded border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
