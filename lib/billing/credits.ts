@@ -59,6 +59,10 @@ export function applyCredits(
   at: Date,
   opts: { currency?: string } = {},
 ): ApplyCreditsResult {
+  // No grants (most invoices): nothing applied, nothing to carry over.
+  if (grants.length === 0) {
+    return { currency: opts.currency ?? null, appliedMinor: ZERO, totalAfterMinor: totalMinor - ZERO, applications: [], balances: [], skipped: [] };
+  }
   const currencies = new Set(grants.map((g) => g.currency));
   if (opts.currency === undefined && currencies.size > 1) {
     throw new RangeError(`Credit grants in several currencies: ${[...currencies].join(", ")}`);

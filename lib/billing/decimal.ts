@@ -21,6 +21,8 @@ export const BillingDecimal = Decimal.clone({
 
 export type DecimalValue = Decimal | string | bigint;
 
+export const ZERO: Decimal = new BillingDecimal(0);
+
 /** A finite, non-exponent decimal string: "12", "-0.5", "1000.0001". */
 const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
 
@@ -31,6 +33,11 @@ const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
  * that catalogue typos fail loudly instead of pricing at Infinity.
  */
 export function toDecimal(value: DecimalValue, what = "value"): Decimal {
+  // Already one of ours: Decimals are immutable, so the value itself is the copy.
+  if (isBillingDecimal(value)) {
+    if (!(value as Decimal).isFinite()) throw new RangeError(`${what} is not a finite Decimal`);
+    return value as Decimal;
+  }
   if (typeof value === "bigint") return new BillingDecimal(value.toString());
   if (typeof value === "string") {
     if (!DECIMAL_RE.test(value)) {
@@ -49,10 +56,35 @@ export function toNonNegativeDecimal(value: DecimalValue, what = "value"): Decim
   const d = toDecimal(value, what);
   if (d.isNegative() && !d.isZero()) throw new RangeError(`${what} must not be negative: ${d.toString()}`);
   // Normalise -0 so that toString() never prints "-0".
-  return d.isZero() ? new BillingDecimal(0) : d;
+  return d.isZero() ? ZERO : d;
 }
 
-export const ZERO: Decimal = new BillingDecimal(0);
+const catalogValues = new Map<string, Decimal>();
+
+/**
+ * As `toNonNegativeDecimal`, for catalogue values (prices, tier bounds, allowances, fees): the
+ * same few strings come back for every customer on a plan, so each is parsed once. Keyed by the
+ * text itself, so nothing can go stale; bounded, so odd inputs cannot grow it for ever.
+ */
+export function catalogDecimal(value: DecimalValue, what = "value"): Decimal {
+  if (typeof value !== "string") return toNonNegativeDecimal(value, what);
+  let d = catalogValues.get(value);
+  if (d === undefined) {
+    d = toNonNegativeDecimal(value, what);
+    if (catalogValues.size >= 10_000) catalogValues.clear();
+    catalogValues.set(value, d);
+  }
+  return d;
+}
+
+/**
+ * Made by BillingDecimal (directly or as the result of arithmetic on one). decimal.js sets
+ * `constructor` on every instance, and all clones share one prototype, so `instanceof` cannot
+ * tell a BillingDecimal from a Decimal with another precision.
+ */
+function isBillingDecimal(value: DecimalValue): boolean {
+  return typeof value === "object" && value !== null && (value as { constructor?: unknown }).constructor === BillingDecimal;
+}
 
 export { Decimal };
 

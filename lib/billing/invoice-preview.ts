@@ -1,5 +1,5 @@
 import { applyCredits, type CreditApplication, type CreditGrant, type SkippedGrant } from "./credits";
-import { BillingDecimal, ZERO, toNonNegativeDecimal, type Decimal } from "./decimal";
+import { BillingDecimal, ZERO, catalogDecimal, toNonNegativeDecimal, type Decimal } from "./decimal";
 import { formatMoney, roundToMinorHalfEven } from "./money";
 import { assertValidPeriod, formatPeriodLabel, type Period } from "./period";
 import { priceMeterUsage, validatePlan, type Plan, type PricedUsage } from "./pricing";
@@ -41,13 +41,22 @@ export type InvoicePreview = {
   unpricedUsage: { planId: string; meterKey: string; quantity: string }[];
 };
 
+/**
+ * Plans already validated. Catalogue plans are loaded once and shared by every customer on
+ * them, and never edited in place (a price change is a new plan version): one check each.
+ */
+const validPlans = new WeakSet<Plan>();
+
 function checkSegments(currency: string, period: Period, segments: readonly PlanSegment[]): void {
   if (segments.length === 0) throw new RangeError("an invoice preview needs at least one plan segment");
   segments.forEach((s, i) => {
     if (s.plan.currency !== currency) {
       throw new RangeError(`plan ${s.plan.id} is in ${s.plan.currency}, customer in ${currency}`);
     }
-    validatePlan(s.plan);
+    if (!validPlans.has(s.plan)) {
+      validatePlan(s.plan);
+      validPlans.add(s.plan);
+    }
     if (s.to.getTime() <= s.from.getTime()) throw new RangeError(`segment ${i} is empty or reversed`);
     if (s.from.getTime() < period.start.getTime() || s.to.getTime() > period.end.getTime()) {
       throw new RangeError(`segment ${i} lies outside the period`);
@@ -89,9 +98,11 @@ function baseAndProrationLines(period: Period, segs: PlanSegment[]): InvoiceLine
   const first = segs[0]!;
   const last = segs[segs.length - 1]!;
   const lines: InvoiceLine[] = [];
-  const fraction = prorateFraction(period, first.from, period.end);
-  const partial = fraction.lt(1) ? ` (${formatPeriodLabel({ start: first.from, end: period.end })})` : "";
-  const baseMinor = roundToMinorHalfEven(prorateAmount(first.plan.baseFee, period, first.from, period.end), first.plan.currency);
+  // From the period's start the share is exactly 1: the whole fee, with no dates in the label.
+  const whole = first.from.getTime() === period.start.getTime();
+  const partial = !whole && prorateFraction(period, first.from, period.end).lt(1) ? ` (${formatPeriodLabel({ start: first.from, end: period.end })})` : "";
+  const baseFee = whole ? catalogDecimal(first.plan.baseFee, "per-period amount") : prorateAmount(first.plan.baseFee, period, first.from, period.end);
+  const baseMinor = roundToMinorHalfEven(baseFee, first.plan.currency);
   if (baseMinor !== BigInt(0)) {
     lines.push({ kind: "base", description: `${first.plan.name} base fee${partial}`, planId: first.plan.id, amountMinor: baseMinor });
   }
@@ -107,6 +118,8 @@ function baseAndProrationLines(period: Period, segs: PlanSegment[]): InvoiceLine
   return lines;
 }
 
+const NO_MINOR = BigInt(0);
+
 const breakdownStrings = (p: PricedUsage): InvoiceBreakdownLine[] =>
   p.breakdown.map((b) => ({ label: b.label, quantity: b.quantity.toString(), unitPrice: b.unitPrice.toString(), amount: b.amount.toString() }));
 
@@ -116,8 +129,13 @@ const breakdownStrings = (p: PricedUsage): InvoiceBreakdownLine[] =>
  * and split-at-any-instant pools of the same plan are exactly equal.
  */
 function poolByTime(period: Period, segs: PlanSegment[], valueOf: (plan: Plan) => string | undefined): Decimal {
+  const only = segs.length === 1 ? segs[0]! : null;
+  // One plan for the whole period (the usual case): value × length ÷ length is the value itself.
+  if (only && only.from.getTime() === period.start.getTime() && only.to.getTime() === period.end.getTime()) {
+    return catalogDecimal(valueOf(only.plan) ?? "0", "pooled value");
+  }
   const weighted = segs.reduce(
-    (sum, s) => sum.plus(toNonNegativeDecimal(valueOf(s.plan) ?? "0", "pooled value").times(s.to.getTime() - s.from.getTime())),
+    (sum, s) => sum.plus(catalogDecimal(valueOf(s.plan) ?? "0", "pooled value").times(s.to.getTime() - s.from.getTime())),
     new BillingDecimal(0),
   );
   return weighted.div(period.end.getTime() - period.start.getTime());
@@ -133,14 +151,23 @@ function usageLines(period: Period, segs: PlanSegment[], unpriced: InvoicePrevie
   const lines: InvoiceLine[] = [];
   segs.forEach((s) => {
     const suffix = segs.length > 1 ? ` — ${s.plan.name} (${formatPeriodLabel({ start: s.from, end: s.to })})` : "";
+    const parsed = new Map<string, Decimal>();
     for (const [meterKey, raw] of Object.entries(s.usageByMeter)) {
       const q = toNonNegativeDecimal(raw, `usage of ${meterKey}`);
+      parsed.set(meterKey, q);
       if (!s.plan.meters.some((m) => m.meterKey === meterKey) && !q.isZero()) {
         unpriced.push({ planId: s.plan.id, meterKey, quantity: q.toString() });
       }
     }
     for (const m of s.plan.meters) {
-      const q = toNonNegativeDecimal(s.usageByMeter[m.meterKey] ?? "0", `usage of ${m.meterKey}`);
+      const raw = s.usageByMeter[m.meterKey];
+      const q = raw === undefined ? ZERO : (parsed.get(m.meterKey) ?? toNonNegativeDecimal(raw, `usage of ${m.meterKey}`));
+      if (q.isZero()) {
+        // Nothing used: no allowance drawn, no tier entered, nothing charged, for every price model
+        // (exactly what priceMeterUsage returns for zero, without the arithmetic).
+        lines.push({ kind: "usage", description: `${m.displayName}${suffix}`, planId: s.plan.id, meterKey: m.meterKey, quantity: "0", breakdown: [], amountMinor: NO_MINOR });
+        continue;
+      }
       const before = consumed.get(m.meterKey) ?? ZERO;
       const priced = priceMeterUsage(m, q, { consumedBefore: before, includedQuantity: allowance.get(m.meterKey) ?? ZERO });
       consumed.set(m.meterKey, before.plus(q));

@@ -93,6 +93,8 @@ export function toMajorString(m: Money): string {
   return negative ? `-${body}` : body;
 }
 
+const formatters = new Map<string, Intl.NumberFormat>();
+
 /**
  * "$1,234.50", "-€80.00", "¥1,200". Intl.NumberFormat formats decimal strings
  * exactly (Node ≥ 20, all evergreen browsers), so the value never passes
@@ -100,12 +102,19 @@ export function toMajorString(m: Money): string {
  */
 export function formatMoney(m: Money, locale = "en-US"): string {
   const digits = currencyInfo(m.currency).minorUnit;
-  const nf = new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency: m.currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
+  // A formatter is costly to build and the same few (locale, currency) pairs come back all the time.
+  const key = `${locale}|${m.currency}|${digits}`;
+  let nf = formatters.get(key);
+  if (nf === undefined) {
+    nf = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency: m.currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    if (formatters.size >= 100) formatters.clear();
+    formatters.set(key, nf);
+  }
   // TS only types format(string) with lib es2023.intl; the runtime has it.
   return (nf.format as unknown as (value: string) => string)(toMajorString(m));
 }
@@ -114,6 +123,9 @@ export function minorToDecimal(amountMinor: bigint, currency: string): Decimal {
   const digits = currencyInfo(currency).minorUnit;
   return new BillingDecimal(amountMinor.toString()).div(new BillingDecimal(10).pow(digits));
 }
+
+/** 10^digits for the minor units registerCurrency allows (0–4). */
+const MINOR_SCALE: readonly Decimal[] = [0, 1, 2, 3, 4].map((d) => new BillingDecimal(10).pow(d));
 
 /**
  * THE rounding function: the only place a decimal amount (major units, e.g.
@@ -128,9 +140,9 @@ export function minorToDecimal(amountMinor: bigint, currency: string): Decimal {
  */
 export function roundToMinorHalfEven(value: DecimalValue, currency: string): bigint {
   const digits = currencyInfo(currency).minorUnit;
-  const scaled = toDecimal(value, "amount").times(new BillingDecimal(10).pow(digits));
-  const rounded = scaled.toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN);
-  return BigInt(rounded.toFixed(0));
+  const scaled = toDecimal(value, "amount").times(MINOR_SCALE[digits] ?? new BillingDecimal(10).pow(digits));
+  // toFixed rounds exactly as toDecimalPlaces does (a "-0" it may print is 0n all the same).
+  return BigInt(scaled.toFixed(0, Decimal.ROUND_HALF_EVEN));
 }
 
 export type ParseMoneyError =

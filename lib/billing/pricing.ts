@@ -1,4 +1,4 @@
-import { BillingDecimal, ZERO, toNonNegativeDecimal, type Decimal, type DecimalValue } from "./decimal";
+import { BillingDecimal, ZERO, catalogDecimal, toNonNegativeDecimal, type Decimal, type DecimalValue } from "./decimal";
 
 /** Rates and quantities are decimal strings as stored (numeric columns), never floats. */
 export type DecimalString = string;
@@ -48,46 +48,61 @@ function parseTiers(tiers: Tier[]): ParsedTier[] {
     const last = i === tiers.length - 1;
     if (t.upTo === null && !last) throw new RangeError("only the last tier may be unbounded");
     if (t.upTo !== null && last) throw new RangeError("the last tier must be unbounded (upTo: null)");
-    const hi = t.upTo === null ? null : toNonNegativeDecimal(t.upTo, `tier ${i + 1} upTo`);
+    const hi = t.upTo === null ? null : catalogDecimal(t.upTo, `tier ${i + 1} upTo`);
     if (hi !== null && hi.lte(lo)) throw new RangeError(`tier ${i + 1} upTo must exceed the previous tier`);
     const parsed = {
       lo,
       hi,
-      unitPrice: toNonNegativeDecimal(t.unitPrice, `tier ${i + 1} unitPrice`),
-      flatFee: toNonNegativeDecimal(t.flatFee ?? "0", `tier ${i + 1} flatFee`),
+      unitPrice: catalogDecimal(t.unitPrice, `tier ${i + 1} unitPrice`),
+      flatFee: catalogDecimal(t.flatFee ?? "0", `tier ${i + 1} flatFee`),
     };
     if (hi !== null) lo = hi;
     return parsed;
   });
 }
 
+/**
+ * Parsed tiers per tiers array: catalogue plans are loaded once and never edited in place (a
+ * price change is a new plan version), so every customer on a plan shares one parse.
+ */
+const parsedTiers = new WeakMap<Tier[], ParsedTier[]>();
+
+function tiersOf(tiers: Tier[]): ParsedTier[] {
+  let parsed = parsedTiers.get(tiers);
+  if (parsed === undefined) {
+    parsed = parseTiers(tiers);
+    parsedTiers.set(tiers, parsed);
+  }
+  return parsed;
+}
+
 /** Throws a RangeError describing the first problem; use when saving a catalogue. */
 export function validatePrice(price: Price): void {
   switch (price.model) {
     case "per_unit":
-      toNonNegativeDecimal(price.unitPrice, "unitPrice");
+      catalogDecimal(price.unitPrice, "unitPrice");
       return;
     case "graduated":
     case "volume":
       parseTiers(price.tiers);
       return;
     case "package":
-      if (toNonNegativeDecimal(price.packageSize, "packageSize").isZero()) {
+      if (catalogDecimal(price.packageSize, "packageSize").isZero()) {
         throw new RangeError("packageSize must be positive");
       }
-      toNonNegativeDecimal(price.packagePrice, "packagePrice");
+      catalogDecimal(price.packagePrice, "packagePrice");
       return;
   }
 }
 
 export function validatePlan(plan: Plan): void {
-  toNonNegativeDecimal(plan.baseFee, "baseFee");
-  if (plan.minimumCommitment !== undefined) toNonNegativeDecimal(plan.minimumCommitment, "minimumCommitment");
+  catalogDecimal(plan.baseFee, "baseFee");
+  if (plan.minimumCommitment !== undefined) catalogDecimal(plan.minimumCommitment, "minimumCommitment");
   const seen = new Set<string>();
   for (const m of plan.meters) {
     if (seen.has(m.meterKey)) throw new RangeError(`duplicate meter ${m.meterKey} in plan ${plan.id}`);
     seen.add(m.meterKey);
-    toNonNegativeDecimal(m.includedQuantity, `${m.meterKey} includedQuantity`);
+    catalogDecimal(m.includedQuantity, `${m.meterKey} includedQuantity`);
     validatePrice(m.price);
   }
 }
@@ -140,32 +155,34 @@ export function priceUsage(
   opts: { tierOffset?: DecimalValue } = {},
 ): PricedUsage {
   const quantity = toNonNegativeDecimal(quantityIn, "quantity");
-  const offset = toNonNegativeDecimal(opts.tierOffset ?? "0", "tierOffset");
-  const end = offset.plus(quantity);
+  const offset = toNonNegativeDecimal(opts.tierOffset ?? ZERO, "tierOffset");
+  const end = offset.isZero() ? quantity : offset.plus(quantity);
   let breakdown: BreakdownLine[];
   switch (price.model) {
     case "per_unit":
-      breakdown = quantity.isZero() ? [] : [line("Per unit", quantity, toNonNegativeDecimal(price.unitPrice, "unitPrice"))];
+      breakdown = quantity.isZero() ? [] : [line("Per unit", quantity, catalogDecimal(price.unitPrice, "unitPrice"))];
       break;
     case "graduated":
-      breakdown = graduated(parseTiers(price.tiers), offset, end);
+      breakdown = graduated(tiersOf(price.tiers), offset, end);
       break;
     case "volume": {
-      const tiers = parseTiers(price.tiers);
+      const tiers = tiersOf(price.tiers);
       breakdown = quantity.isZero() ? [] : [...volumeTotal(tiers, end, 1), ...volumeTotal(tiers, offset, -1)];
       break;
     }
     case "package": {
-      const size = toNonNegativeDecimal(price.packageSize, "packageSize");
+      const size = catalogDecimal(price.packageSize, "packageSize");
       if (size.isZero()) throw new RangeError("packageSize must be positive");
       const packages = end.div(size).ceil().minus(offset.div(size).ceil());
       breakdown = packages.isZero()
         ? []
-        : [line(`${packages} × package of ${size}`, packages, toNonNegativeDecimal(price.packagePrice, "packagePrice"))];
+        : [line(`${packages} × package of ${size}`, packages, catalogDecimal(price.packagePrice, "packagePrice"))];
       break;
     }
   }
-  return { amount: breakdown.reduce((sum, l) => sum.plus(l.amount), ZERO), breakdown };
+  // One line (the usual case): its amount is the sum (0 + a is a, and no single line is ever -0).
+  const amount = breakdown.length === 1 ? breakdown[0]!.amount : breakdown.reduce((sum, l) => sum.plus(l.amount), ZERO);
+  return { amount, breakdown };
 }
 
 /**
@@ -180,11 +197,14 @@ export function priceMeterUsage(
   opts: { consumedBefore?: DecimalValue; includedQuantity?: DecimalValue } = {},
 ): PricedUsage {
   const quantity = toNonNegativeDecimal(quantityIn, "quantity");
-  const before = toNonNegativeDecimal(opts.consumedBefore ?? "0", "consumedBefore");
-  const allowance = toNonNegativeDecimal(opts.includedQuantity ?? meter.includedQuantity, "includedQuantity");
-  const freeHere = BillingDecimal.min(before.plus(quantity), allowance).minus(BillingDecimal.min(before, allowance));
-  const billable = quantity.minus(freeHere);
-  const billableBefore = BillingDecimal.max(before.minus(allowance), ZERO);
+  const before = toNonNegativeDecimal(opts.consumedBefore ?? ZERO, "consumedBefore");
+  const allowance = catalogDecimal(opts.includedQuantity ?? meter.includedQuantity, "includedQuantity");
+  // Nothing consumed before (a period's first segment): the same arithmetic with before = 0.
+  const freeHere = before.isZero()
+    ? (quantity.lte(allowance) ? quantity : allowance)
+    : BillingDecimal.min(before.plus(quantity), allowance).minus(BillingDecimal.min(before, allowance));
+  const billable = freeHere === quantity ? ZERO : quantity.minus(freeHere);
+  const billableBefore = before.isZero() ? ZERO : BillingDecimal.max(before.minus(allowance), ZERO);
   const priced = priceUsage(meter.price, billable, { tierOffset: billableBefore });
   if (freeHere.isZero()) return priced;
   return {

@@ -1,4 +1,4 @@
-import { BillingDecimal, toNonNegativeDecimal, type Decimal, type DecimalValue } from "./decimal";
+import { BillingDecimal, catalogDecimal, type Decimal, type DecimalValue } from "./decimal";
 import { roundToMinorHalfEven } from "./money";
 import { assertValidPeriod, formatPeriodLabel, overlap, type Period } from "./period";
 import type { Plan } from "./pricing";
@@ -31,7 +31,7 @@ function fractionParts(period: Period, from: Date, to: Date): [number, number] {
  */
 export function prorateAmount(perPeriod: DecimalValue, period: Period, from: Date, to: Date): Decimal {
   const [num, den] = fractionParts(period, from, to);
-  return toNonNegativeDecimal(perPeriod, "per-period amount").times(num).div(den);
+  return catalogDecimal(perPeriod, "per-period amount").times(num).div(den);
 }
 
 /*
@@ -113,7 +113,7 @@ export function planChangeProration(input: {
   if (!(t >= period.start.getTime() && t < period.end.getTime())) {
     throw new RangeError("changeAt must lie inside the period [start, end)");
   }
-  const sameFee = toNonNegativeDecimal(oldPlan.baseFee, "baseFee").eq(toNonNegativeDecimal(newPlan.baseFee, "baseFee"));
+  const sameFee = catalogDecimal(oldPlan.baseFee, "baseFee").eq(catalogDecimal(newPlan.baseFee, "baseFee"));
   const lines = sameFee
     ? []
     : [unusedTimeCredit(period, changeAt, oldPlan), remainingTimeCharge(period, changeAt, newPlan)].filter(

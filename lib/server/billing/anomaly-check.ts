@@ -196,7 +196,11 @@ function flag(finding: AnomalyFinding, explain: string): AnomalyFlag {
 const comparable = (p: PreviewInput): ComparablePreview => ({
   currency: p.currency,
   totalMinor: p.totalMinor,
-  lines: p.lines.map((l) => ({ kind: l.kind, ...(l.meterKey ? { meterKey: l.meterKey } : {}), description: l.description, amountMinor: l.amountMinor })),
+  lines: p.lines.map((l) =>
+    l.meterKey
+      ? { kind: l.kind, meterKey: l.meterKey, description: l.description, amountMinor: l.amountMinor }
+      : { kind: l.kind, description: l.description, amountMinor: l.amountMinor },
+  ),
 });
 
 /**

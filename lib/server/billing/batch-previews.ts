@@ -8,7 +8,23 @@ import type { Db } from "../db/client";
 import { loadBillingPlans } from "./catalog";
 import { phasesInPeriod, segmentShells, type Phase } from "./customer-billing";
 
-export type BatchPreview = { customerId: string; currency: string; period: Period; preview: InvoicePreview };
+export type BatchPreview = { customerId: string; currency: string; period: Period; preview: InvoicePreview; activity?: PeriodActivity };
+
+/**
+ * Read in the same pass over usage as the preview (with `activity`), for the review queue's
+ * anomaly rules. Days are the UTC days from the one containing the period's start to the one
+ * before the one containing its end: the days the preview prices.
+ */
+export type PeriodActivity = {
+  /** Usage per meter key over the period, every plan segment together (trimmed decimal strings). */
+  usageByMeter: Record<string, string>;
+  /** Days with any usage row: bit i is the period's i-th day (periods are monthly: i < 32). */
+  dayBits: bigint;
+  /** Meters whose largest day in the period is above `jumpAbove` and above `jumpTimes` × their smallest day since `lookbackDays` before the period. */
+  jumps: string[];
+};
+
+export type ActivityOptions = { lookbackDays: number; jumpAbove: string; jumpTimes: string };
 
 type SubRow = { id: string; customer_id: string; billing_anchor: Date; currency: string };
 
@@ -55,11 +71,28 @@ function sources(source: PreviewSource, at: Date, only: string[] | null, subIds:
   };
 }
 
-export async function computeAllPreviews(
+export type PreviewOptions = { customerIds?: string[]; source?: PreviewSource; activity?: ActivityOptions };
+
+export async function computeAllPreviews(db: Db, at: Date, opts: PreviewOptions = {}): Promise<BatchPreview[]> {
+  return (await prepareAllPreviews(db, at, opts)).price();
+}
+
+/** Customers priced between two turns of the event loop. */
+const PRICE_CHUNK = 500;
+
+/** Who is priced, for which period (and, with `activity`, how the period's usage looked). */
+export type PreviewSubject = Omit<BatchPreview, "preview">;
+
+/**
+ * computeAllPreviews in two steps: the queries, then the pricing, so that a caller can start
+ * more queries from the subjects while this process prices. Pricing yields to the event loop
+ * now and then, so those queries' results come in meanwhile.
+ */
+export async function prepareAllPreviews(
   db: Db,
   at: Date,
-  opts: { customerIds?: string[]; source?: PreviewSource } = {},
-): Promise<BatchPreview[]> {
+  opts: PreviewOptions = {},
+): Promise<{ subjects: PreviewSubject[]; price: () => Promise<BatchPreview[]> }> {
   const only = opts.customerIds ?? null;
   const source = opts.source ?? "platform";
   const subs = await db.$queryRaw<SubRow[]>`
@@ -67,7 +100,7 @@ export async function computeAllPreviews(
       FROM subscriptions s JOIN customers c ON c.id = s.customer_id
      WHERE s.status = 'active' AND (${only}::uuid[] IS NULL OR s.customer_id = ANY(${only}::uuid[])) ${sources(source, at, only, []).customerFilter}
      ORDER BY s.customer_id, s.started_at DESC`;
-  if (subs.length === 0) return [];
+  if (subs.length === 0) return { subjects: [], price: async () => [] };
   const periods = new Map(subs.map((s) => [s.id, billingPeriodContaining(s.billing_anchor, at)]));
   // Periods are at most 31 days long: phases and changes older than that cannot overlap one.
   const horizon = new Date(at.getTime() - 32 * 86_400_000);
@@ -82,6 +115,13 @@ export async function computeAllPreviews(
   ]);
   const applied = groupBy(phaseRows, (r) => r.subscription_id);
   const scheduled = groupBy(changeRows, (r) => r.subscription_id);
+  // Periods share a few dozen start and end instants: each day key is computed once.
+  const dayKeys = new Map<number, string>();
+  const dayKey = (d: Date) => {
+    let key = dayKeys.get(d.getTime());
+    if (key === undefined) dayKeys.set(d.getTime(), (key = utcDayKey(d)));
+    return key;
+  };
 
   // Segment shells per customer, and the arrays that tell SQL which days go to which segment.
   const shells = new Map<string, ReturnType<typeof segmentShells>>();
@@ -105,8 +145,8 @@ export async function computeAllPreviews(
       seg.from.push(i === 0 ? new Date(0) : s.from);
       seg.to.push(i === segments.length - 1 ? new Date("9999-12-31T00:00:00Z") : s.to);
       seg.pstart.push(period.start);
-      seg.dfrom.push(utcDayKey(period.start));
-      seg.dto.push(utcDayKey(period.end));
+      seg.dfrom.push(dayKey(period.start));
+      seg.dto.push(dayKey(period.end));
     });
   }
 
@@ -133,21 +173,56 @@ export async function computeAllPreviews(
     }
   });
   type UsageRow = { customer_id: string; idx: number; meter_id: string; quantity: string };
-  const [singleUsage, multiUsage, meterRows, grants] = await Promise.all([
-    single.customer.length
-      ? db.$transaction(async (tx) => {
-          // Enough memory for the hash of every customer's period in one batch, not spilled to disk.
-          await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'");
-          return tx.$queryRaw<UsageRow[]>`
-            WITH p AS MATERIALIZED (
-              SELECT * FROM unnest(${single.customer}::uuid[], ${single.dfrom}::date[], ${single.dto}::date[]) AS p(customer_id, day_from, day_to)
-            )
-            SELECT d.customer_id::text AS customer_id, 0 AS idx, d.meter_id::text AS meter_id, sum(d.quantity)::text AS quantity
-              FROM ${from.usage} d JOIN p ON p.customer_id = d.customer_id
-             WHERE d.day >= ${minDay}::date AND d.day < ${maxDay}::date AND d.day >= p.day_from AND d.day < p.day_to
-             GROUP BY d.customer_id, d.meter_id`;
-        })
-      : Promise.resolve([] as UsageRow[]),
+  // Rows of the one-segment pass name the customer by its place in the periods table and the meter by its key.
+  type PeriodRow = { n: number; meter_key: string; quantity: string };
+  type ActivityRow = { n: number; meter_key: string; quantity: string | null; day_bits: bigint | null; jumps: boolean };
+  const act = opts.activity;
+  if (act && !(Number.isInteger(act.lookbackDays) && act.lookbackDays >= 0)) throw new RangeError("lookbackDays must be a whole number of days");
+  // The one-segment pass: the one-segment customers or, with `activity`, everyone.
+  const who = act
+    ? { customer: subs.map((sub) => sub.customer_id), dfrom: subs.map((sub) => dayKey(periods.get(sub.id)!.start)), dto: subs.map((sub) => dayKey(periods.get(sub.id)!.end)) }
+    : single;
+  const [firstPass, multiUsage, meterRows, grants] = await Promise.all([
+    // With `activity`, the one-segment pass covers every customer (and the days before their
+    // period): besides the usage it prices, it tells which days had usage and which meters jumped.
+    who.customer.length
+      ? db.$transaction(
+          async (tx) => {
+            // Enough memory to aggregate every customer's period in one pass, not spilled to disk.
+            await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'");
+            // The periods go in a temporary table with statistics: then the planner knows there is
+            // one row per customer and hashes them, streaming the usage past (from an unnest it
+            // guesses a few hundred distinct customers and hashes the usage instead: slower).
+            await tx.$executeRaw`
+              CREATE TEMP TABLE preview_periods ON COMMIT DROP AS
+              SELECT * FROM unnest(${who.customer}::uuid[], ${who.dfrom}::date[], ${who.dto}::date[]) WITH ORDINALITY AS p(customer_id, day_from, day_to, n)`;
+            await tx.$executeRawUnsafe("ANALYZE preview_periods");
+            if (!act) {
+              return tx.$queryRaw<PeriodRow[]>`
+                SELECT a.n::int AS n, m.key AS meter_key, a.quantity FROM (
+                  SELECT p.n, d.meter_id, sum(d.quantity)::text AS quantity
+                    FROM ${from.usage} d JOIN preview_periods p ON p.customer_id = d.customer_id
+                   WHERE d.day >= ${minDay}::date AND d.day < ${maxDay}::date AND d.day >= p.day_from AND d.day < p.day_to
+                   GROUP BY p.n, d.meter_id
+                ) a JOIN meters m ON m.id = a.meter_id`;
+            }
+            return tx.$queryRaw<ActivityRow[]>`
+              SELECT a.n::int AS n, m.key AS meter_key, a.quantity, a.day_bits, a.jumps FROM (
+                SELECT p.n, d.meter_id,
+                       (sum(d.quantity) FILTER (WHERE d.day >= p.day_from))::text AS quantity,
+                       bit_or(1::bigint << (d.day - p.day_from)) FILTER (WHERE d.day >= p.day_from) AS day_bits,
+                       coalesce(max(d.quantity) FILTER (WHERE d.day >= p.day_from) > greatest(${act.jumpAbove}::numeric, ${act.jumpTimes}::numeric * min(d.quantity)), false) AS jumps
+                  FROM ${from.usage} d JOIN preview_periods p ON p.customer_id = d.customer_id
+                 WHERE d.day >= ${minDay}::date - ${act.lookbackDays}::int AND d.day < ${maxDay}::date
+                   AND d.day >= p.day_from - ${act.lookbackDays}::int AND d.day < p.day_to
+                 GROUP BY p.n, d.meter_id
+              ) a JOIN meters m ON m.id = a.meter_id`;
+          },
+          // One statement over everyone's period: Prisma's 5 s default for an interactive
+          // transaction is too short on a busy server with many customers.
+          { maxWait: 60_000, timeout: 10 * 60_000 },
+        )
+      : Promise.resolve([]),
     multi.customer.length
       ? db.$queryRaw<UsageRow[]>`
           WITH seg AS (
@@ -166,23 +241,54 @@ export async function computeAllPreviews(
     db.$queryRaw<Array<{ id: string; customer_id: string; remaining: bigint; currency: string; expires_at: Date | null; created_at: Date }>>`${from.credits}`,
   ]);
   const meterKeys = new Map(meterRows.map((m) => [m.id, m.key]));
-  const usage = [...singleUsage, ...multiUsage].map((u) => ({ ...u, meter_key: meterKeys.get(u.meter_id) ?? u.meter_id }));
-  for (const u of usage) {
+  for (const u of multiUsage) {
     const segment = shells.get(u.customer_id)?.[u.idx];
-    if (segment) segment.usageByMeter[u.meter_key] = trimDecimalText(u.quantity);
+    if (segment) segment.usageByMeter[meterKeys.get(u.meter_id) ?? u.meter_id] = trimDecimalText(u.quantity);
+  }
+  if (!act) {
+    for (const u of firstPass as PeriodRow[]) {
+      const segment = shells.get(who.customer[u.n - 1]!)?.[0];
+      if (segment) segment.usageByMeter[u.meter_key] = trimDecimalText(u.quantity);
+    }
+  }
+  const activities = new Map<string, PeriodActivity>();
+  for (const a of act ? (firstPass as ActivityRow[]) : []) {
+    const customerId = who.customer[a.n - 1]!;
+    let activity = activities.get(customerId);
+    if (!activity) activities.set(customerId, (activity = { usageByMeter: {}, dayBits: BigInt(0), jumps: [] }));
+    if (a.quantity !== null) {
+      const quantity = trimDecimalText(a.quantity);
+      activity.usageByMeter[a.meter_key] = quantity;
+      // One segment: this is the usage the preview prices.
+      const segments = shells.get(customerId);
+      if (segments?.length === 1) segments[0]!.usageByMeter[a.meter_key] = quantity;
+    }
+    if (a.day_bits !== null) activity.dayBits |= BigInt(a.day_bits);
+    if (a.jumps) activity.jumps.push(a.meter_key);
   }
   const creditsByCustomer = groupBy(grants, (g) => g.customer_id);
 
-  return subs.map((sub) => {
-    const period = periods.get(sub.id)!;
-    const credits: CreditGrant[] = (creditsByCustomer.get(sub.customer_id) ?? [])
-      .filter((g) => g.currency === sub.currency)
-      .map((g) => ({ id: g.id, remainingMinor: BigInt(g.remaining), currency: g.currency, expiresAt: g.expires_at, createdAt: g.created_at }));
-    const preview = previewInvoice({ customerCurrency: sub.currency, period, segments: shells.get(sub.customer_id)!, credits, at });
-    return { customerId: sub.customer_id, currency: sub.currency, period, preview };
+  const subjects = subs.map((sub): PreviewSubject => {
+    const subject: PreviewSubject = { customerId: sub.customer_id, currency: sub.currency, period: periods.get(sub.id)! };
+    if (act) subject.activity = activities.get(sub.customer_id) ?? { usageByMeter: {}, dayBits: BigInt(0), jumps: [] };
+    return subject;
   });
+  const price = async (): Promise<BatchPreview[]> => {
+    const out: BatchPreview[] = [];
+    for (let i = 0; i < subs.length; i++) {
+      if (i > 0 && i % PRICE_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+      const sub = subs[i]!;
+      const { period } = subjects[i]!;
+      const credits: CreditGrant[] = (creditsByCustomer.get(sub.customer_id) ?? [])
+        .filter((g) => g.currency === sub.currency)
+        .map((g) => ({ id: g.id, remainingMinor: BigInt(g.remaining), currency: g.currency, expiresAt: g.expires_at, createdAt: g.created_at }));
+      const preview = previewInvoice({ customerCurrency: sub.currency, period, segments: shells.get(sub.customer_id)!, credits, at });
+      out.push({ ...subjects[i]!, preview });
+    }
+    return out;
+  };
+  return { subjects, price };
 }
-
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>();

@@ -6,10 +6,10 @@
 // No "server-only" (the worker and the dev launcher run it); the one audited step, requesting a
 // recompute, loads the audit module lazily so importing this file outside Next stays safe.
 import { trimDecimalText, utcDayKey, type InvoicePreview } from "@/lib/billing";
-import { toUpcomingInvoiceDto } from "@/components/invoices/types";
+import { toUpcomingInvoiceDto, type UpcomingInvoiceDto } from "@/components/invoices/types";
 import type { BillingProvider, ProviderInvoicePreview } from "@/lib/providers/types";
 import type { Db } from "../db/client";
-import { computeAllPreviews, type BatchPreview } from "../billing/batch-previews";
+import { prepareAllPreviews, type ActivityOptions, type BatchPreview, type PreviewSubject } from "../billing/batch-previews";
 import { checkCustomerAnomalies, loadAnomalyThresholds, type AnomalyFlag, type AnomalyThresholds, type PreviewInput } from "../billing/anomaly-check";
 import { assertCan, type Role } from "@/lib/auth/permissions";
 
@@ -121,35 +121,70 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
+// The lines as they are: the rules only read kind, description, meter and amount.
 const toInput = (p: InvoicePreview | ProviderInvoicePreview): PreviewInput => ({
   currency: p.currency,
-  lines: p.lines.map((l) => ({ kind: l.kind, description: l.description, meterKey: l.meterKey ?? null, amountMinor: l.amountMinor })),
+  lines: p.lines,
   subtotalMinor: p.subtotalMinor,
   creditsAppliedMinor: p.creditsAppliedMinor,
   totalMinor: p.totalMinor,
 });
 
 export async function recomputePreviews(db: Db, provider: BillingProvider, at: Date, opts: RecomputeOptions = {}): Promise<RecomputeResult> {
-  // A provider with a batch form answers for everyone in one call, alongside the shadow pass;
-  // otherwise each batch asks customer by customer.
-  const [shadows, thresholds, prefetched] = await Promise.all([
-    computeAllPreviews(db, at),
-    loadAnomalyThresholds(db),
+  // One pass prices everyone and reads what the rules need from the same usage; a provider with
+  // a batch form answers for everyone in one call alongside it; otherwise each batch asks
+  // customer by customer.
+  const thresholdsP = loadAnomalyThresholds(db);
+  const customersP = db.$queryRaw<Array<{ id: string; provider_customer_id: string | null; created_at: Date }>>`
+    SELECT c.id::text, c.provider_customer_id, c.created_at FROM customers c
+     WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id AND s.status = 'active')`.then((rows) => new Map(rows.map((c) => [c.id, c])));
+  const preparedP = thresholdsP.then((t) => prepareAllPreviews(db, at, { activity: activityFor(t) }));
+  // The context's queries run while this process prices (pricing yields now and then).
+  const contextsP = Promise.all([preparedP, customersP, thresholdsP]).then(([p, c, t]) => loadAnomalyContexts(db, p.subjects, c, t, at));
+  const shadowsP = preparedP.then((p) => p.price());
+  const [shadows, thresholds, customers, contexts, prefetched] = await Promise.all([
+    shadowsP,
+    thresholdsP,
+    customersP,
+    contextsP,
     provider.getUpcomingInvoices ? allProviderPreviews(db, provider, at) : Promise.resolve(null),
   ]);
-  const batchSize = opts.batchSize ?? 250;
+  const batchSize = opts.batchSize ?? 500;
   const result: RecomputeResult = { customers: shadows.length, flagged: 0, providerErrors: 0, byFlag: {} };
   await opts.onProgress?.(0, shadows.length);
-  for (let i = 0; i < shadows.length; i += batchSize) {
-    const batch = shadows.slice(i, i + batchSize);
-    const rows = await computeBatch(db, provider, batch, thresholds, at, opts.concurrency ?? 8, prefetched);
-    await upsertSnapshots(db, rows, at);
-    for (const r of rows) {
-      if (r.flags.length) result.flagged++;
-      if (r.providerError) result.providerErrors++;
-      for (const f of r.flags) result.byFlag[f.code] = (result.byFlag[f.code] ?? 0) + 1;
+  // Two batches are written at a time while the next is built: the database stores one while
+  // the other is parsed and this process prices the next. Progress is reported in order.
+  const writing: Array<Promise<void>> = [];
+  let reported: Promise<void> = Promise.resolve();
+  try {
+    for (let i = 0; i < shadows.length; i += batchSize) {
+      const batch = shadows.slice(i, i + batchSize);
+      const providerPreviews = prefetched
+        ? batch.map((b): ProviderAnswer => {
+            const pcid = customers.get(b.customerId)?.provider_customer_id;
+            if (!pcid) return { error: "The customer is not linked to the billing provider." };
+            return prefetched.get(pcid) ?? { error: "The provider has no upcoming invoice for this customer." };
+          })
+        : await providerPreviewsFor(provider, batch, customers, at, opts.concurrency ?? 8);
+      const rows = batch.map((b, j) => snapshotRow(b, providerPreviews[j]!, contexts.get(b.customerId), thresholds, at));
+      for (const r of rows) {
+        if (r.flags.length) result.flagged++;
+        if (r.providerError) result.providerErrors++;
+        for (const f of r.flags) result.byFlag[f.code] = (result.byFlag[f.code] ?? 0) + 1;
+      }
+      const written = upsertSnapshots(db, rows, at);
+      const done = Math.min(i + batch.length, shadows.length);
+      reported = Promise.all([reported, written]).then(() => opts.onProgress?.(done, shadows.length));
+      // Observed below (shift or allSettled); until then a failure must not count as unhandled.
+      reported.catch(() => {});
+      writing.push(reported);
+      if (writing.length >= 2) await writing.shift();
     }
-    await opts.onProgress?.(Math.min(i + batch.length, shadows.length), shadows.length);
+  } finally {
+    // Settle every write before returning or rethrowing (no write left running unobserved).
+    const settled = await Promise.allSettled(writing);
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw failed.reason;
   }
   return result;
 }
@@ -161,8 +196,8 @@ type SnapshotRow = {
   currency: string;
   invoice: PreviewInput;
   lastInvoiceMinor: bigint | null;
-  providerPreview: unknown;
-  shadowPreview: unknown;
+  providerPreview: UpcomingInvoiceDto | { error: string };
+  shadowPreview: UpcomingInvoiceDto & { anomalies: AnomalyFlag[] };
   flags: AnomalyFlag[];
   providerError: boolean;
 };
@@ -202,79 +237,52 @@ async function allProviderPreviews(db: Db, provider: BillingProvider, at: Date):
   }
 }
 
-async function computeBatch(
-  db: Db,
-  provider: BillingProvider,
-  batch: BatchPreview[],
-  t: AnomalyThresholds,
-  at: Date,
-  concurrency: number,
-  prefetched: Map<string, ProviderAnswer> | null,
-): Promise<SnapshotRow[]> {
-  const ids = batch.map((b) => b.customerId);
-  const customers = new Map(
-    (await db.$queryRaw<Array<{ id: string; provider_customer_id: string | null; created_at: Date }>>`
-      SELECT id::text, provider_customer_id, created_at FROM customers WHERE id = ANY(${ids}::uuid[])`).map((c) => [c.id, c]),
-  );
-  const [providerPreviews, context] = await Promise.all([
-    prefetched
-      ? Promise.resolve(
-          batch.map((b): ProviderAnswer => {
-            const pcid = customers.get(b.customerId)?.provider_customer_id;
-            if (!pcid) return { error: "The customer is not linked to the billing provider." };
-            return prefetched.get(pcid) ?? { error: "The provider has no upcoming invoice for this customer." };
-          }),
-        )
-      : providerPreviewsFor(provider, batch, customers, at, concurrency),
-    loadAnomalyContext(db, batch, customers, t, at),
-  ]);
-
-  return batch.map((b, i) => {
-    const fromProvider = providerPreviews[i]!;
-    const providerOk = !("error" in fromProvider);
-    const shadow = toInput(b.preview);
-    const provided = providerOk ? toInput(fromProvider) : null;
-    const ctx = context.get(b.customerId);
-    const flags = checkCustomerAnomalies(
-      {
-        currency: b.currency,
-        period: b.period,
-        asOf: at,
-        provider: provided,
-        shadow,
-        lastInvoiceTotalMinor: ctx?.lastInvoiceMinor ?? null,
-        creditsGrantedMinor: ctx?.creditsGrantedMinor ?? BigInt(0),
-        usageByMeter: ctx?.usageByMeter ?? {},
-        daysWithData: ctx?.daysWithData ?? [],
-        history: ctx?.history ?? { days: 0, daysWithData: 0 },
-        dailyByMeter: ctx?.dailyByMeter ?? {},
-      },
-      t,
-    );
-    const shadowDto = toUpcomingInvoiceDto({
-      ...b.preview,
-      periodStart: b.period.start,
-      periodEnd: b.period.end,
-      lines: b.preview.lines,
-      asOf: at,
-    });
-    return {
-      customerId: b.customerId,
-      periodStart: b.period.start,
-      periodEnd: b.period.end,
+function snapshotRow(b: BatchPreview, fromProvider: ProviderAnswer, ctx: AnomalyContext | undefined, t: AnomalyThresholds, at: Date): SnapshotRow {
+  const providerOk = !("error" in fromProvider);
+  const shadow = toInput(b.preview);
+  const provided = providerOk ? toInput(fromProvider) : null;
+  const flags = checkCustomerAnomalies(
+    {
       currency: b.currency,
-      invoice: provided ?? shadow,
-      lastInvoiceMinor: ctx?.lastInvoiceMinor ?? null,
-      providerPreview: providerOk ? toUpcomingInvoiceDto(fromProvider) : { error: fromProvider.error },
-      // The flags' explanations travel with Meterdesk's own preview (the snapshot's `flags` column holds the codes).
-      shadowPreview: { ...shadowDto, anomalies: flags },
-      flags,
-      providerError: !providerOk,
-    };
+      period: b.period,
+      asOf: at,
+      provider: provided,
+      shadow,
+      lastInvoiceTotalMinor: ctx?.lastInvoiceMinor ?? null,
+      creditsGrantedMinor: ctx?.creditsGrantedMinor ?? BigInt(0),
+      usageByMeter: ctx?.usageByMeter ?? {},
+      daysWithData: ctx?.daysWithData ?? [],
+      history: ctx?.history ?? { days: 0, daysWithData: 0 },
+      dailyByMeter: ctx?.dailyByMeter ?? {},
+    },
+    t,
+  );
+  const shadowDto = toUpcomingInvoiceDto({
+    ...b.preview,
+    periodStart: b.period.start,
+    periodEnd: b.period.end,
+    lines: b.preview.lines,
+    asOf: at,
   });
+  return {
+    customerId: b.customerId,
+    periodStart: b.period.start,
+    periodEnd: b.period.end,
+    currency: b.currency,
+    invoice: provided ?? shadow,
+    lastInvoiceMinor: ctx?.lastInvoiceMinor ?? null,
+    providerPreview: providerOk ? toUpcomingInvoiceDto(fromProvider) : { error: fromProvider.error },
+    // The flags' explanations travel with Meterdesk's own preview (the snapshot's `flags` column holds the codes).
+    shadowPreview: { ...shadowDto, anomalies: flags },
+    flags,
+    providerError: !providerOk,
+  };
 }
 
-type Context = {
+// ---------------------------------------------------------------------------------------------
+// What the rules need besides the previews, for everyone at once.
+
+export type AnomalyContext = {
   lastInvoiceMinor: bigint | null;
   creditsGrantedMinor: bigint;
   usageByMeter: Record<string, string>;
@@ -283,47 +291,83 @@ type Context = {
   dailyByMeter: Record<string, Array<{ day: string; quantity: string }>>;
 };
 
-/** Everything the rules need besides the previews, for a batch of customers, in four set-based queries. */
-async function loadAnomalyContext(
+/**
+ * What the shadow pass reads besides usage, for the spike rule: the days before the period that
+ * the trailing median may draw on, and which meters could have spiked (a period day above the
+ * minimum and above k × the smallest day: necessary, since the median is never below the smallest).
+ */
+export const activityFor = (t: AnomalyThresholds): ActivityOptions => ({
+  lookbackDays: t.usageSpike.trailingDays,
+  jumpAbove: t.usageSpike.minQuantity,
+  jumpTimes: t.usageSpike.multiplier,
+});
+
+/**
+ * The rules' context for every customer of a shadow pass run with `activity: activityFor(t)`:
+ * usage per meter and days with data come from that pass; then a few set-based queries for
+ * everyone: credits granted in the period, the last invoice, the history of the few customers
+ * with days missing, and the daily series of the few meters that could have spiked.
+ */
+export async function loadAnomalyContexts(
   db: Db,
-  batch: BatchPreview[],
+  previews: PreviewSubject[],
   customers: Map<string, { created_at: Date }>,
   t: AnomalyThresholds,
   at: Date,
-): Promise<Map<string, Context>> {
-  const ids = batch.map((b) => b.customerId);
-  const pstart = batch.map((b) => utcDayKey(b.period.start));
-  const pend = batch.map((b) => utcDayKey(b.period.end));
-  const pstartTs = batch.map((b) => b.period.start);
-  // History window for "usually has data": historyDays before the period, not before the customer existed.
-  const hstart = batch.map((b) => {
-    const from = b.period.start.getTime() - t.missingUsageDays.historyDays * DAY_MS;
-    const created = customers.get(b.customerId)?.created_at;
-    const createdDay = created ? Math.ceil(created.getTime() / DAY_MS) * DAY_MS : from;
-    return utcDayKey(new Date(Math.max(from, createdDay)));
-  });
-  const wstart = batch.map((b) => utcDayKey(new Date(b.period.start.getTime() - t.usageSpike.trailingDays * DAY_MS)));
-  const { multiplier, minQuantity, minHistoryDays, trailingDays } = t.usageSpike;
-  const minPrev = Math.min(minHistoryDays, trailingDays);
+): Promise<Map<string, AnomalyContext>> {
+  const contexts = new Map<string, AnomalyContext>();
+  if (previews.length === 0) return contexts;
+  const ids = previews.map((b) => b.customerId);
+  const pstartTs = previews.map((b) => b.period.start);
+  const today = Math.floor(at.getTime() / DAY_MS) * DAY_MS;
 
-  const [usage, credits, last, spikes] = await Promise.all([
-    // Per customer and meter, the period's usage; per customer, the period's days with data and
-    // how many history days had any (counted in SQL: shipping every day string was the slow part).
-    db.$queryRaw<Array<{ customer_id: string; meter_key: string | null; period_quantity: string | null; period_days: string[] | null; history_count: number | null }>>`
-      WITH c AS (SELECT * FROM unnest(${ids}::uuid[], ${pstart}::date[], ${pend}::date[], ${hstart}::date[]) AS t(customer_id, pstart, pend, hstart)),
-      u AS (
-        SELECT c.customer_id, c.pstart, d.meter_id, d.day, d.quantity
-          FROM c JOIN usage_daily d ON d.customer_id = c.customer_id AND d.day >= LEAST(c.hstart, c.pstart) AND d.day < c.pend
-      )
-      SELECT u.customer_id::text AS customer_id, m.key AS meter_key, trim_scale(sum(u.quantity))::text AS period_quantity,
-             NULL::text[] AS period_days, NULL::int AS history_count
-        FROM u JOIN meters m ON m.id = u.meter_id WHERE u.day >= u.pstart
-       GROUP BY u.customer_id, m.key
-      UNION ALL
-      SELECT u.customer_id::text, NULL, NULL,
-             array_agg(DISTINCT to_char(u.day, 'YYYY-MM-DD')) FILTER (WHERE u.day >= u.pstart),
-             (count(DISTINCT u.day) FILTER (WHERE u.day < u.pstart))::int
-        FROM u GROUP BY u.customer_id`,
+  const dayKey = dayKeyCache();
+  const history = { ids: [] as string[], hstart: [] as string[], pstart: [] as string[] };
+  const spikes = { ids: [] as string[], meters: [] as string[], wstart: [] as string[], wstartMs: [] as number[], pend: [] as string[] };
+  for (const b of previews) {
+    const activity = b.activity;
+    if (!activity) throw new Error("loadAnomalyContexts needs previews computed with `activity`");
+    const first = Math.floor(b.period.start.getTime() / DAY_MS) * DAY_MS;
+    const pstart = dayKey(b.period.start.getTime());
+    contexts.set(b.customerId, {
+      lastInvoiceMinor: null,
+      creditsGrantedMinor: BigInt(0),
+      usageByMeter: activity.usageByMeter,
+      daysWithData: daysOf(first, activity.dayBits, dayKey),
+      history: { days: 0, daysWithData: 0 },
+      dailyByMeter: {},
+    });
+    // "Usually has data" needs the history only when enough complete days of the period are
+    // missing for the rule to flag; otherwise it has nothing to flag, whatever the history.
+    const cutoff = Math.min(b.period.end.getTime(), today);
+    const elapsed = cutoff > b.period.start.getTime() ? Math.ceil((cutoff - first) / DAY_MS) : 0;
+    if (elapsed - countBits(activity.dayBits, elapsed) >= Math.max(1, t.missingUsageDays.minMissingDays)) {
+      // History window: historyDays before the period, not before the customer existed.
+      const from = b.period.start.getTime() - t.missingUsageDays.historyDays * DAY_MS;
+      const created = customers.get(b.customerId)?.created_at;
+      const createdDay = created ? Math.ceil(created.getTime() / DAY_MS) * DAY_MS : from;
+      history.ids.push(b.customerId);
+      history.hstart.push(utcDayKey(new Date(Math.max(from, createdDay))));
+      history.pstart.push(pstart);
+    }
+    for (const meterKey of activity.jumps) {
+      spikes.ids.push(b.customerId);
+      spikes.meters.push(meterKey);
+      const wstart = first - t.usageSpike.trailingDays * DAY_MS;
+      spikes.wstart.push(dayKey(wstart));
+      spikes.wstartMs.push(wstart);
+      spikes.pend.push(dayKey(b.period.end.getTime()));
+    }
+  }
+
+  const [historyRows, credits, last, seriesRows] = await Promise.all([
+    history.ids.length
+      ? db.$queryRaw<Array<{ customer_id: string; n: number }>>`
+          WITH c AS (SELECT * FROM unnest(${history.ids}::uuid[], ${history.hstart}::date[], ${history.pstart}::date[]) AS t(customer_id, hstart, pstart))
+          SELECT c.customer_id::text AS customer_id, count(DISTINCT d.day)::int AS n
+            FROM c JOIN usage_daily d ON d.customer_id = c.customer_id AND d.day >= c.hstart AND d.day < c.pstart
+           GROUP BY c.customer_id`
+      : Promise.resolve([]),
     db.$queryRaw<Array<{ customer_id: string; granted: bigint }>>`
       WITH c AS (SELECT * FROM unnest(${ids}::uuid[], ${pstartTs}::timestamptz[]) AS t(customer_id, pstart))
       SELECT c.customer_id::text AS customer_id, sum(l.amount_minor)::bigint AS granted
@@ -333,87 +377,171 @@ async function loadAnomalyContext(
       SELECT DISTINCT ON (customer_id) customer_id::text AS customer_id, total_minor, currency FROM invoices
        WHERE customer_id = ANY(${ids}::uuid[]) AND status IN ('issued', 'paid')
        ORDER BY customer_id, period_start DESC`,
-    // Spike candidates: a day in the period above k × the smallest of the trailing days is
-    // necessary for it to be above k × their median, so only those series reach the exact rule.
-    db.$queryRaw<Array<{ customer_id: string; meter_key: string; days: string[]; quantities: string[] }>>`
-      WITH c AS (SELECT * FROM unnest(${ids}::uuid[], ${wstart}::date[], ${pstart}::date[], ${pend}::date[]) AS t(customer_id, wstart, pstart, pend)),
-      s AS (
-        SELECT d.customer_id, d.meter_id, d.day, d.quantity, c.pstart,
-               min(d.quantity) OVER w AS prev_min, count(*) OVER w AS prev_n
-          FROM c JOIN usage_daily d ON d.customer_id = c.customer_id AND d.day >= c.wstart AND d.day < c.pend
-        WINDOW w AS (PARTITION BY d.customer_id, d.meter_id ORDER BY d.day ROWS BETWEEN ${trailingDays}::int PRECEDING AND 1 PRECEDING)
-      ),
-      cand AS (
-        SELECT DISTINCT customer_id, meter_id FROM s
-         WHERE day >= pstart AND quantity > ${minQuantity}::numeric AND prev_n >= ${minPrev}::int AND quantity > ${multiplier}::numeric * prev_min
-      )
-      SELECT s.customer_id::text AS customer_id, m.key AS meter_key,
-             array_agg(to_char(s.day, 'YYYY-MM-DD') ORDER BY s.day) AS days, array_agg(s.quantity::text ORDER BY s.day) AS quantities
-        FROM s JOIN cand ON cand.customer_id = s.customer_id AND cand.meter_id = s.meter_id JOIN meters m ON m.id = s.meter_id
-       GROUP BY s.customer_id, m.key`,
+    // Each series as one string of "day offset from wstart, quantity" pairs, in day order.
+    spikes.ids.length
+      ? db.$queryRaw<Array<{ n: number; series: string }>>`
+          WITH c AS (
+            SELECT * FROM unnest(${spikes.ids}::uuid[], ${spikes.meters}::text[], ${spikes.wstart}::date[], ${spikes.pend}::date[])
+                   WITH ORDINALITY AS t(customer_id, meter_key, wstart, pend, n)
+          )
+          SELECT c.n::int AS n, s.series
+            FROM c JOIN meters m ON m.key = c.meter_key
+           CROSS JOIN LATERAL (
+             SELECT string_agg((d.day - c.wstart)::text || ' ' || d.quantity::text, ',' ORDER BY d.day) AS series
+               FROM usage_daily d
+              WHERE d.customer_id = c.customer_id AND d.meter_id = m.id AND d.day >= c.wstart AND d.day < c.pend
+           ) s
+           WHERE s.series IS NOT NULL`
+      : Promise.resolve([]),
   ]);
 
-  const byCustomer = new Map<string, Context>();
-  batch.forEach((b, i) => {
-    const historyDays = Math.max(0, Math.round((Date.parse(`${pstart[i]}T00:00:00Z`) - Date.parse(`${hstart[i]}T00:00:00Z`)) / DAY_MS));
-    byCustomer.set(b.customerId, {
-      lastInvoiceMinor: null,
-      creditsGrantedMinor: BigInt(0),
-      usageByMeter: {},
-      daysWithData: [],
-      history: { days: historyDays, daysWithData: 0 },
-      dailyByMeter: {},
-    });
-  });
-  for (const u of usage) {
-    const ctx = byCustomer.get(u.customer_id);
-    if (!ctx) continue;
-    if (u.meter_key !== null) {
-      if (u.period_quantity !== null) ctx.usageByMeter[u.meter_key] = u.period_quantity;
-    } else {
-      ctx.daysWithData = [...(u.period_days ?? [])].sort();
-      ctx.history.daysWithData = u.history_count ?? 0;
-    }
+  const historyStart = new Map(history.ids.map((id, i) => [id, [history.hstart[i]!, history.pstart[i]!] as const]));
+  const counted = new Map(historyRows.map((r) => [r.customer_id, r.n]));
+  for (const [id, [hstart, pstart]] of historyStart) {
+    const days = Math.max(0, Math.round((Date.parse(`${pstart}T00:00:00Z`) - Date.parse(`${hstart}T00:00:00Z`)) / DAY_MS));
+    contexts.get(id)!.history = { days, daysWithData: counted.get(id) ?? 0 };
   }
-  const currencyOf = new Map(batch.map((b) => [b.customerId, b.currency]));
   for (const c of credits) {
-    const ctx = byCustomer.get(c.customer_id);
+    const ctx = contexts.get(c.customer_id);
     if (ctx) ctx.creditsGrantedMinor = BigInt(c.granted);
   }
+  const currencyOf = new Map(previews.map((b) => [b.customerId, b.currency]));
   for (const l of last) {
-    const ctx = byCustomer.get(l.customer_id);
+    const ctx = contexts.get(l.customer_id);
     // An invoice in another currency is no baseline for this one.
     if (ctx && l.currency === currencyOf.get(l.customer_id)) ctx.lastInvoiceMinor = BigInt(l.total_minor);
   }
-  for (const s of spikes) {
-    const ctx = byCustomer.get(s.customer_id);
-    if (ctx) ctx.dailyByMeter[s.meter_key] = s.days.map((day, i) => ({ day, quantity: trimDecimalText(s.quantities[i]!) }));
+  const spike = spikeTest(t);
+  for (const { n, series } of seriesRows) {
+    const i = n - 1;
+    const ctx = contexts.get(spikes.ids[i]!);
+    const points = series.split(",").map((p) => {
+      const space = p.indexOf(" ");
+      return { offset: Number(p.slice(0, space)), quantity: p.slice(space + 1) };
+    });
+    // Only the series with a spike on a day of the period reach the rule (which words the flag).
+    if (ctx && spike(points)) {
+      const wstart = spikes.wstartMs[i]!;
+      ctx.dailyByMeter[spikes.meters[i]!] = points.map((p) => ({ day: dayKey(wstart + p.offset * DAY_MS), quantity: trimDecimalText(p.quantity) }));
+    }
   }
-  return byCustomer;
+  return contexts;
 }
 
+/** Day keys of the set bits, bit i being `first` + i days, in order. */
+function daysOf(first: number, bits: bigint, dayKey: (ms: number) => string): string[] {
+  const days: string[] = [];
+  for (let i = 0, rest = bits; rest !== BigInt(0); i++, rest >>= BigInt(1)) if (rest & BigInt(1)) days.push(dayKey(first + i * DAY_MS));
+  return days;
+}
 
+/** utcDayKey of an instant, remembered: the periods of all customers share a few dozen days. */
+function dayKeyCache(): (ms: number) => string {
+  const keys = new Map<number, string>();
+  return (ms) => {
+    let key = keys.get(ms);
+    if (key === undefined) keys.set(ms, (key = utcDayKey(new Date(ms))));
+    return key;
+  };
+}
+
+/** How many of the lowest `n` bits are set. */
+function countBits(bits: bigint, n: number): number {
+  let count = 0;
+  for (let i = 0, rest = bits; i < n && rest !== BigInt(0); i++, rest >>= BigInt(1)) if (rest & BigInt(1)) count++;
+  return count;
+}
+
+/**
+ * The usage-spike rule's test (lib/billing usageSpike), on integers scaled to the quantities'
+ * six decimals, for the days of the period only (offsets from the series' first day, which is
+ * `trailingDays` before the period's): a day above `minQuantity` and above `multiplier` × the
+ * median of the previous `trailingDays` days present, once `minHistoryDays` days precede it.
+ * Exact, so it neither misses a spike nor sends the rule series without one. A value with more
+ * decimals than that (no numeric(24,6) quantity has any) says "maybe".
+ */
+export function spikeTest(t: AnomalyThresholds): (points: Array<{ offset: number; quantity: string }>) => boolean {
+  const { multiplier, minQuantity, trailingDays, minHistoryDays } = t.usageSpike;
+  const k = scaled(multiplier);
+  const min = scaled(minQuantity);
+  const unit = scaled("1")!;
+  const two = BigInt(2);
+  return (points) => {
+    if (k === null || min === null) return true;
+    const q: bigint[] = [];
+    for (const p of points) {
+      const v = scaled(p.quantity);
+      if (v === null) return true;
+      q.push(v);
+    }
+    for (let i = Math.max(1, minHistoryDays); i < q.length; i++) {
+      if (points[i]!.offset < trailingDays || q[i]! <= min) continue;
+      const from = Math.max(0, i - trailingDays);
+      // The median is never below the smallest day: most days fail already against that.
+      let smallest = q[from]!;
+      for (let j = from + 1; j < i; j++) if (q[j]! < smallest) smallest = q[j]!;
+      if (q[i]! * unit <= k * smallest) continue;
+      const window = q.slice(from, i).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const mid = Math.floor(window.length / 2);
+      // q > k × median, with median = w[mid] or (w[mid − 1] + w[mid]) / 2, all in millionths.
+      if (window.length % 2 === 1 ? q[i]! * unit > k * window[mid]! : two * q[i]! * unit > k * (window[mid - 1]! + window[mid]!)) return true;
+    }
+    return false;
+  };
+}
+
+/** A plain non-negative decimal string as an integer of millionths; null beyond six decimals. */
+function scaled(text: string): bigint | null {
+  const dot = text.indexOf(".");
+  // numeric(24,6) text: six decimals exactly.
+  if (dot > 0 && text.length - dot === 7 && /^\d+\.\d{6}$/.test(text)) return BigInt(text.slice(0, dot) + text.slice(dot + 1));
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(text);
+  if (!m) return null;
+  const fraction = (m[2] ?? "").replace(/0+$/, "");
+  if (fraction.length > 6) return null;
+  return BigInt(m[1]! + fraction.padEnd(6, "0"));
+}
+
+/**
+ * One statement per batch. Most of the time the provider's lines and Meterdesk's are the same:
+ * then Meterdesk's preview travels without them and the statement copies the provider's in, so
+ * the stored previews are complete and the payload (built, sent and parsed) is a good deal smaller.
+ */
 async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date): Promise<void> {
   if (rows.length === 0) return;
-  const records = rows.map((r) => ({
-    customer_id: r.customerId,
-    period_start: r.periodStart.toISOString(),
-    period_end: r.periodEnd.toISOString(),
-    currency: r.currency,
-    subtotal_minor: r.invoice.subtotalMinor.toString(),
-    credits_minor: r.invoice.creditsAppliedMinor.toString(),
-    total_minor: r.invoice.totalMinor.toString(),
-    last_invoice_minor: r.lastInvoiceMinor === null ? null : r.lastInvoiceMinor.toString(),
-    provider_preview: r.providerPreview,
-    shadow_preview: r.shadowPreview,
-    flags: r.flags.map((f) => f.code),
-  }));
+  const records = rows.map((r) => {
+    const scalars = JSON.stringify({
+      customer_id: r.customerId,
+      period_start: r.periodStart.toISOString(),
+      period_end: r.periodEnd.toISOString(),
+      currency: r.currency,
+      subtotal_minor: r.invoice.subtotalMinor.toString(),
+      credits_minor: r.invoice.creditsAppliedMinor.toString(),
+      total_minor: r.invoice.totalMinor.toString(),
+      last_invoice_minor: r.lastInvoiceMinor === null ? null : r.lastInvoiceMinor.toString(),
+      flags: r.flags.map((f) => f.code),
+    });
+    const { lines: shadowLines, ...shadow } = r.shadowPreview;
+    const shadowLinesJson = JSON.stringify(shadowLines);
+    let providerJson: string;
+    let sameLines = false;
+    if ("lines" in r.providerPreview) {
+      const { lines: providerLines, ...provider } = r.providerPreview;
+      const providerLinesJson = JSON.stringify(providerLines);
+      providerJson = withMember(JSON.stringify(provider), "lines", providerLinesJson);
+      sameLines = providerLinesJson === shadowLinesJson;
+    } else providerJson = JSON.stringify(r.providerPreview);
+    const shadowJson = sameLines ? JSON.stringify(shadow) : withMember(JSON.stringify(shadow), "lines", shadowLinesJson);
+    return withMember(withMember(scalars, "provider_preview", providerJson), "shadow_preview", shadowJson);
+  });
   await db.$executeRaw`
     INSERT INTO invoice_preview_snapshots (id, customer_id, period_start, period_end, currency, subtotal_minor, credits_minor, total_minor,
                                            last_invoice_minor, provider_preview, shadow_preview, flags, computed_at)
     SELECT gen_random_uuid(), r.customer_id, r.period_start, r.period_end, r.currency, r.subtotal_minor, r.credits_minor, r.total_minor,
-           r.last_invoice_minor, r.provider_preview, r.shadow_preview, r.flags, ${at}
-      FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS r(
+           r.last_invoice_minor, r.provider_preview,
+           CASE WHEN r.shadow_preview ? 'lines' THEN r.shadow_preview ELSE jsonb_set(r.shadow_preview, '{lines}', r.provider_preview -> 'lines') END,
+           r.flags, ${at}
+      FROM jsonb_to_recordset(${`[${records.join(",")}]`}::jsonb) AS r(
              customer_id uuid, period_start timestamptz, period_end timestamptz, currency text, subtotal_minor bigint, credits_minor bigint,
              total_minor bigint, last_invoice_minor bigint, provider_preview jsonb, shadow_preview jsonb, flags text[])
     ON CONFLICT (customer_id, period_start) DO UPDATE SET
@@ -421,4 +549,9 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date): Promise<v
       credits_minor = EXCLUDED.credits_minor, total_minor = EXCLUDED.total_minor, last_invoice_minor = EXCLUDED.last_invoice_minor,
       provider_preview = EXCLUDED.provider_preview, shadow_preview = EXCLUDED.shadow_preview, flags = EXCLUDED.flags,
       computed_at = EXCLUDED.computed_at`;
+}
+
+/** Adds `"key": json` to the JSON text of an object that has other members. */
+function withMember(objectJson: string, key: string, json: string): string {
+  return `${objectJson.slice(0, -1)},${JSON.stringify(key)}:${json}}`;
 }
