@@ -13,6 +13,9 @@ type Delta = { key: string; oursMinor: string; theirsMinor: string; deltaMinor: 
 
 function describe(key: string, previews: UpcomingInvoiceDto[]): string {
   if (key === "total") return "Total";
+  // Shadow billing compares fixed charges together and credits as applied (anomaly-check.ts).
+  if (key === "fixed") return "Fixed charges (base fee, proration, minimum, adjustments)";
+  if (key === "credits") return "Credits applied";
   const [kind, meterKey] = key.split(":");
   for (const p of previews) {
     const line = p.lines.find((l) => l.kind === kind && (l.meterKey ?? undefined) === meterKey);

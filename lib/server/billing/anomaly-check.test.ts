@@ -146,6 +146,47 @@ describe("checkCustomerAnomalies", () => {
     expect(codes(input({ shadow: ours, provider: preview(19_998n) }), tolerant)).toContain("shadow_mismatch");
   });
 
+  it("shadow mismatch: the same money told the providers' way (credits beside the lines, proration and minimum as base fees) agrees", () => {
+    const ours: PreviewInput = {
+      currency: "USD",
+      lines: [
+        { kind: "base", description: "Team base fee (Nov 1 – 15)", amountMinor: 4_000n },
+        { kind: "proration", description: "Pro for the rest of the period", amountMinor: 2_500n },
+        { kind: "proration", description: "Unused time on Team", amountMinor: -1_000n },
+        { kind: "usage", description: "Compute", meterKey: "compute_small_hours", amountMinor: 3_000n },
+        { kind: "minimum", description: "Minimum commitment top-up", amountMinor: 1_500n },
+        { kind: "credit", description: "Credit applied", amountMinor: -2_000n },
+      ],
+      subtotalMinor: 10_000n,
+      creditsAppliedMinor: 2_000n,
+      totalMinor: 8_000n,
+    };
+    const theirs: PreviewInput = {
+      currency: "USD",
+      lines: [
+        { kind: "base", description: "Team", amountMinor: 4_000n },
+        { kind: "base", description: "Pro", amountMinor: 2_500n },
+        { kind: "base", description: "Team (credit)", amountMinor: -1_000n },
+        { kind: "usage", description: "compute_small_hours", meterKey: "compute_small_hours", amountMinor: 3_000n },
+        { kind: "adjustment", description: "Minimum", amountMinor: 1_500n },
+      ],
+      subtotalMinor: 10_000n,
+      creditsAppliedMinor: 2_000n,
+      totalMinor: 8_000n,
+    };
+    expect(codes(input({ shadow: ours, provider: theirs }))).not.toContain("shadow_mismatch");
+    // A cent more of credits, or of fixed charges, is a mismatch with the category named.
+    const moreCredit = { ...theirs, creditsAppliedMinor: 2_001n, totalMinor: 7_999n };
+    const f = checkCustomerAnomalies(input({ shadow: ours, provider: moreCredit }), defaultThresholds()).find((x) => x.code === "shadow_mismatch")!;
+    expect((f.details as { deltas: Array<{ key: string; deltaMinor: string }> }).deltas).toEqual([
+      { key: "credits", oursMinor: "-2000", theirsMinor: "-2001", deltaMinor: "-1" },
+      { key: "total", oursMinor: "8000", theirsMinor: "7999", deltaMinor: "-1" },
+    ]);
+    const moreFixed = { ...theirs, lines: [...theirs.lines, { kind: "adjustment" as const, description: "Fee", amountMinor: 1n }], subtotalMinor: 10_001n, totalMinor: 8_001n };
+    const g = checkCustomerAnomalies(input({ shadow: ours, provider: moreFixed }), defaultThresholds()).find((x) => x.code === "shadow_mismatch")!;
+    expect((g.details as { deltas: Array<{ key: string }> }).deltas.map((d) => d.key)).toEqual(["fixed", "total"]);
+  });
+
   it("without a provider preview the shadow is judged and a flag says so", () => {
     const flags = checkCustomerAnomalies(input({ provider: null }), defaultThresholds());
     expect(flags.map((f) => f.code)).toEqual(["provider_unavailable"]);

@@ -16,7 +16,7 @@ import {
   formatMoney,
   type AnomalyFinding,
   type InvoiceLine,
-  type ComparablePreview,
+  type ComparableLine, type ComparablePreview,
   type Period,
 } from "@/lib/billing";
 import type { Db } from "../db/client";
@@ -193,15 +193,26 @@ function flag(finding: AnomalyFinding, explain: string): AnomalyFlag {
   return { code: finding.code, title: finding.title, message: finding.message, explain, details: jsonSafe(finding.details) };
 }
 
-const comparable = (p: PreviewInput): ComparablePreview => ({
-  currency: p.currency,
-  totalMinor: p.totalMinor,
-  lines: p.lines.map((l) =>
-    l.meterKey
-      ? { kind: l.kind, meterKey: l.meterKey, description: l.description, amountMinor: l.amountMinor }
-      : { kind: l.kind, description: l.description, amountMinor: l.amountMinor },
-  ),
-});
+/**
+ * What shadow billing compares, in the categories every provider reports alike: usage per meter;
+ * the fixed charges together (base fee, proration, minimum top-up, other adjustments: Orb,
+ * Metronome and Stripe split and name these differently, so line by line they would differ on
+ * every plan change without a cent of difference); the credits applied (the providers report them
+ * beside the lines, Meterdesk as lines); and the total.
+ */
+export const FIXED_CHARGES_KEY = "fixed";
+export const CREDITS_KEY = "credits";
+const comparable = (p: PreviewInput): ComparablePreview => {
+  const lines: ComparableLine[] = [];
+  let fixed = BigInt(0);
+  for (const l of p.lines) {
+    if (l.kind === "credit") continue;
+    if (l.kind === "usage") lines.push(l.meterKey ? { kind: "usage", meterKey: l.meterKey, amountMinor: l.amountMinor } : { kind: "usage", amountMinor: l.amountMinor });
+    else fixed += l.amountMinor;
+  }
+  lines.push({ kind: FIXED_CHARGES_KEY, amountMinor: fixed }, { kind: CREDITS_KEY, amountMinor: -p.creditsAppliedMinor });
+  return { currency: p.currency, totalMinor: p.totalMinor, lines };
+};
 
 /**
  * Every rule against one customer's upcoming invoice. The provider's preview is the invoice
