@@ -87,6 +87,7 @@ type RawRow = {
   customer_id: string; customer_name: string; plan_key: string | null; plan_name: string | null; currency: string;
   period_start: Date; period_end: Date; subtotal_minor: bigint; credits_minor: bigint; total_minor: bigint; last_invoice_minor: bigint | null;
   change_pct: string | null; flags: string[]; status: string | null; note: string | null; reviewer: string | null; reviewed_at: Date | null; computed_at: Date;
+  rollup_watermark: string | null;
 };
 
 function selectSql(q: ReviewQueueQuery, limit: Prisma.Sql): Prisma.Sql {
@@ -96,7 +97,7 @@ function selectSql(q: ReviewQueueQuery, limit: Prisma.Sql): Prisma.Sql {
     SELECT s.customer_id::text AS customer_id, c.name AS customer_name, cp.plan_key, cp.plan_name, s.currency,
            s.period_start, s.period_end, s.subtotal_minor, s.credits_minor, s.total_minor, s.last_invoice_minor,
            round((s.total_minor - s.last_invoice_minor)::numeric * 100 / NULLIF(s.last_invoice_minor, 0), 1)::text AS change_pct,
-           s.flags, r.status::text AS status, r.note, st.name AS reviewer, r.reviewed_at, s.computed_at
+           s.flags, r.status::text AS status, r.note, st.name AS reviewer, r.reviewed_at, s.computed_at, s.rollup_watermark::text AS rollup_watermark
       FROM latest s
       JOIN customers c ON c.id = s.customer_id
       ${currentPlanJoin}
@@ -157,16 +158,21 @@ export type RecomputeJobDto = { id: string; status: string; progressDone: number
 
 /** The queue's reads over a given client (the app passes its own; the benchmark its). */
 export function createReviewQueueQueries(db: Db) {
-  /** Customers whose snapshot predates their latest usage (daily rollup or raw event) or credit ledger entry. */
-  async function staleCustomers(rows: RawRow[]): Promise<Set<string>> {
+  /**
+   * Customers whose snapshot predates their latest usage or credit ledger entry: a daily rollup
+   * of a later day, a usage event received after it or not yet rolled up when it read the rollups
+   * (stored by a transaction at or above its roll-up watermark), or a later ledger entry.
+   */
+  async function staleCustomers(rows: Array<Pick<RawRow, "customer_id" | "computed_at" | "rollup_watermark">>): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const ids = rows.map((r) => r.customer_id);
     const computed = rows.map((r) => r.computed_at);
+    const watermarks = rows.map((r) => r.rollup_watermark);
     const stale = await db.$queryRaw<Array<{ customer_id: string }>>`
       SELECT t.customer_id::text AS customer_id
-        FROM unnest(${ids}::uuid[], ${computed}::timestamptz[]) AS t(customer_id, computed_at)
+        FROM unnest(${ids}::uuid[], ${computed}::timestamptz[], ${watermarks}::xid8[]) AS t(customer_id, computed_at, watermark)
        WHERE EXISTS (SELECT 1 FROM usage_daily d WHERE d.customer_id = t.customer_id AND d.day > (t.computed_at AT TIME ZONE 'UTC')::date)
-          OR EXISTS (SELECT 1 FROM usage_events e WHERE e.customer_id = t.customer_id AND e.received_at > t.computed_at)
+          OR EXISTS (SELECT 1 FROM usage_events e WHERE e.customer_id = t.customer_id AND (e.received_at > t.computed_at OR e.ingest_xid >= t.watermark))
           OR EXISTS (SELECT 1 FROM credit_ledger_entries l WHERE l.customer_id = t.customer_id AND l.created_at > t.computed_at)`;
     return new Set(stale.map((s) => s.customer_id));
   }
@@ -230,7 +236,7 @@ export function createReviewQueueQueries(db: Db) {
   /** The customer's latest snapshot with its flags explained, for the customer's Invoices tab. */
   async function getCustomerPreviewFlags(customerId: string): Promise<CustomerPreviewFlags | null> {
     const [row] = await db.$queryRaw<Array<RawRow & { provider_preview: unknown; shadow_preview: UpcomingInvoiceDto & { anomalies?: AnomalyFlag[] } }>>`
-      SELECT s.customer_id::text AS customer_id, s.period_start, s.period_end, s.currency, s.computed_at, s.flags,
+      SELECT s.customer_id::text AS customer_id, s.period_start, s.period_end, s.currency, s.computed_at, s.rollup_watermark::text AS rollup_watermark, s.flags,
              s.provider_preview, s.shadow_preview, r.status::text AS status, r.note, st.name AS reviewer, r.reviewed_at
         FROM invoice_preview_snapshots s
         LEFT JOIN invoice_reviews r ON r.customer_id = s.customer_id AND r.period_start = s.period_start

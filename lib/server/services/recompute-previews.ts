@@ -12,6 +12,7 @@ import type { Db } from "../db/client";
 import { prepareAllPreviews, type ActivityOptions, type BatchPreview, type PreviewSubject } from "../billing/batch-previews";
 import { checkCustomerAnomalies, loadAnomalyThresholds, type AnomalyFlag, type AnomalyThresholds, type PreviewInput } from "../billing/anomaly-check";
 import { assertCan, type Role } from "@/lib/auth/permissions";
+import { rollUpThrough } from "./roll-up-usage";
 
 export const PREVIEW_RECOMPUTE_KIND = "preview_recompute";
 const LOCK_MS = 10 * 60_000;
@@ -131,6 +132,12 @@ const toInput = (p: InvoicePreview | ProviderInvoicePreview): PreviewInput => ({
 });
 
 export async function recomputePreviews(db: Db, provider: BillingProvider, at: Date, opts: RecomputeOptions = {}): Promise<RecomputeResult> {
+  // Usage stored so far goes into the rollups first. The watermark, read before the passes,
+  // tells the queue which events each snapshot cannot include (those at or above it): should
+  // the roll-up not catch up (a long transaction elsewhere), the snapshots say stale, not wrong.
+  await rollUpThrough(db, { timeoutMs: 15_000 }).catch((error) => console.warn(`[preview recompute] ${error instanceof Error ? error.message : String(error)}`));
+  const [mark] = await db.$queryRaw<Array<{ watermark: string }>>`SELECT rolled_up_below::text AS watermark FROM usage_rollup_state WHERE id = 1`;
+  const watermark = mark?.watermark ?? null;
   // One pass prices everyone and reads what the rules need from the same usage; a provider with
   // a batch form answers for everyone in one call alongside it; otherwise each batch asks
   // customer by customer.
@@ -172,7 +179,7 @@ export async function recomputePreviews(db: Db, provider: BillingProvider, at: D
         if (r.providerError) result.providerErrors++;
         for (const f of r.flags) result.byFlag[f.code] = (result.byFlag[f.code] ?? 0) + 1;
       }
-      const written = upsertSnapshots(db, rows, at);
+      const written = upsertSnapshots(db, rows, at, watermark);
       const done = Math.min(i + batch.length, shadows.length);
       reported = Promise.all([reported, written]).then(() => opts.onProgress?.(done, shadows.length));
       // Observed below (shift or allSettled); until then a failure must not count as unhandled.
@@ -507,7 +514,7 @@ function scaled(text: string): bigint | null {
  * then Meterdesk's preview travels without them and the statement copies the provider's in, so
  * the stored previews are complete and the payload (built, sent and parsed) is a good deal smaller.
  */
-async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date): Promise<void> {
+async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark: string | null): Promise<void> {
   if (rows.length === 0) return;
   const records = rows.map((r) => {
     const scalars = JSON.stringify({
@@ -536,11 +543,11 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date): Promise<v
   });
   await db.$executeRaw`
     INSERT INTO invoice_preview_snapshots (id, customer_id, period_start, period_end, currency, subtotal_minor, credits_minor, total_minor,
-                                           last_invoice_minor, provider_preview, shadow_preview, flags, computed_at)
+                                           last_invoice_minor, provider_preview, shadow_preview, flags, computed_at, rollup_watermark)
     SELECT gen_random_uuid(), r.customer_id, r.period_start, r.period_end, r.currency, r.subtotal_minor, r.credits_minor, r.total_minor,
            r.last_invoice_minor, r.provider_preview,
            CASE WHEN r.shadow_preview ? 'lines' THEN r.shadow_preview ELSE jsonb_set(r.shadow_preview, '{lines}', r.provider_preview -> 'lines') END,
-           r.flags, ${at}
+           r.flags, ${at}, ${watermark}::xid8
       FROM jsonb_to_recordset(${`[${records.join(",")}]`}::jsonb) AS r(
              customer_id uuid, period_start timestamptz, period_end timestamptz, currency text, subtotal_minor bigint, credits_minor bigint,
              total_minor bigint, last_invoice_minor bigint, provider_preview jsonb, shadow_preview jsonb, flags text[])
@@ -548,7 +555,7 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date): Promise<v
       period_end = EXCLUDED.period_end, currency = EXCLUDED.currency, subtotal_minor = EXCLUDED.subtotal_minor,
       credits_minor = EXCLUDED.credits_minor, total_minor = EXCLUDED.total_minor, last_invoice_minor = EXCLUDED.last_invoice_minor,
       provider_preview = EXCLUDED.provider_preview, shadow_preview = EXCLUDED.shadow_preview, flags = EXCLUDED.flags,
-      computed_at = EXCLUDED.computed_at`;
+      computed_at = EXCLUDED.computed_at, rollup_watermark = EXCLUDED.rollup_watermark`;
 }
 
 /** Adds `"key": json` to the JSON text of an object that has other members. */

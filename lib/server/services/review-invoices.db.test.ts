@@ -100,6 +100,22 @@ describe("the queue query", () => {
     const rows = (await queue.getReviewQueue(base)).rows;
     expect(rows.filter((r) => r.stale).map((r) => r.customerId)).toEqual([target]);
   });
+
+  it("marks a snapshot stale when an event received before it was computed was not yet rolled up into what it read", async () => {
+    const base = queue.reviewQueueQuerySchema.parse({ pageSize: "100" });
+    const target = customers[7]!;
+    const before = (await queue.getReviewQueue(base)).rows.find((r) => r.customerId === target)!;
+    expect(before.stale).toBe(false);
+    // An ingest whose request came in before the snapshot's instant but committed after the
+    // recompute read the rollups: its received_at is older, its transaction is above the watermark.
+    await t.pool.query(
+      `INSERT INTO usage_events (idempotency_key, customer_id, meter_id, occurred_at, quantity, received_at)
+       SELECT 'stale-test-2', $1::uuid, id, $2::timestamptz, 1, $2::timestamptz FROM meters LIMIT 1`,
+      [target, new Date(new Date(before.computedAt).getTime() - 60_000)],
+    );
+    const after = (await queue.getReviewQueue(base)).rows.find((r) => r.customerId === target)!;
+    expect(after.stale).toBe(true);
+  });
 });
 
 describe("anomaly thresholds", () => {
