@@ -35,6 +35,20 @@ extraBenchmarks.push({
     );
     console.log(`  (${customers.toLocaleString("en-US")} snapshots)`);
     out.push(ratio("preview recompute / one aggregation pass", recompute, onePass, { max: 3 }));
+    // The same recompute with the provider's answers fetched beforehand: Meterdesk's own share
+    // (shadow pass, rules, snapshots). With the built-in sandbox, the provider's batch prices
+    // every invoice from its own copy of usage on this machine; a real provider does that on its
+    // own servers. Reported so the two shares can be told apart.
+    const { rows: refs } = await ctx.pool.query<{ customerId: string; providerCustomerId: string }>(
+      `SELECT c.id::text AS "customerId", c.provider_customer_id AS "providerCustomerId"
+         FROM customers c JOIN subscriptions s ON s.customer_id = c.id AND s.status = 'active' WHERE c.provider_customer_id IS NOT NULL`,
+    );
+    const answers = await provider.getUpcomingInvoices!(refs, ctx.at);
+    const answered = { ...provider, getUpcomingInvoices: async () => answers };
+    const ownShare = await median("recomputePreviews with the provider's answers already fetched", Math.max(1, Math.min(ctx.runs, 3)), () =>
+      recomputePreviews(ctx.db, answered, ctx.at),
+    );
+    out.push(ratio("preview recompute, Meterdesk's share (provider answers fetched beforehand) / one aggregation pass", ownShare, onePass, {}));
 
     const queue = createReviewQueueQueries(ctx.db);
     const query = reviewQueueQuerySchema.parse({ flag: "any", sort: "total", dir: "desc" });

@@ -4,6 +4,7 @@
 // customer; this is what the review queue's recompute and the benchmark run.
 import { billingPeriodContaining, previewInvoice, trimDecimalText, utcDayKey, type CreditGrant, type InvoicePreview, type Period } from "@/lib/billing";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { groupBy } from "@/lib/collections";
 import type { Db } from "../db/client";
 import { loadBillingPlans } from "./catalog";
 import { phasesInPeriod, segmentShells, type Phase } from "./customer-billing";
@@ -290,13 +291,3 @@ export async function prepareAllPreviews(
   return { subjects, price };
 }
 
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = map.get(k);
-    if (list) list.push(row);
-    else map.set(k, [row]);
-  }
-  return map;
-}

@@ -299,14 +299,3 @@ export function guarded(error: ErrorAnswer, handle: Route["handle"]): Route["han
   };
 }
 
-/** Items grouped by a key, in their order. */
-export function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = out.get(k);
-    if (list) list.push(it);
-    else out.set(k, [it]);
-  }
-  return out;
-}

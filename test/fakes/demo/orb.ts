@@ -8,7 +8,8 @@ import { majorNumberToMinor, minorToMajorNumber } from "@/lib/providers/contract
 import type { ProviderLine } from "@/lib/providers/types";
 import type { FakeHttpServer, FakeRequest, FakeResponse } from "../core";
 import { orbError, orbHttpServer } from "../orb";
-import { DemoBacking, groupBy, guarded, majorString, quantityNumber, type DemoCustomer, type DemoGrant } from "./backing";
+import { groupBy } from "@/lib/collections";
+import { DemoBacking, guarded, majorString, quantityNumber, type DemoCustomer, type DemoGrant } from "./backing";
 import { demoIds, invert, orbCatalog } from "./catalog";
 
 type Line = Pick<
