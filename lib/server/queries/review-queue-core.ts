@@ -235,7 +235,8 @@ export function createReviewQueueQueries(db: Db) {
 
   /** The customer's latest snapshot with its flags explained, for the customer's Invoices tab. */
   async function getCustomerPreviewFlags(customerId: string): Promise<CustomerPreviewFlags | null> {
-    const [row] = await db.$queryRaw<Array<RawRow & { provider_preview: unknown; shadow_preview: UpcomingInvoiceDto & { anomalies?: AnomalyFlag[] } }>>`
+    type StoredShadow = Omit<UpcomingInvoiceDto, "lines"> & { lines?: UpcomingInvoiceDto["lines"]; linesAsProvider?: true; anomalies?: AnomalyFlag[] };
+    const [row] = await db.$queryRaw<Array<RawRow & { provider_preview: UpcomingInvoiceDto | { error: string }; shadow_preview: StoredShadow }>>`
       SELECT s.customer_id::text AS customer_id, s.period_start, s.period_end, s.currency, s.computed_at, s.rollup_watermark::text AS rollup_watermark, s.flags,
              s.provider_preview, s.shadow_preview, r.status::text AS status, r.note, st.name AS reviewer, r.reviewed_at
         FROM invoice_preview_snapshots s
@@ -245,14 +246,16 @@ export function createReviewQueueQueries(db: Db) {
        ORDER BY s.period_start DESC LIMIT 1`;
     if (!row) return null;
     const stale = await staleCustomers([row]);
-    const { anomalies, ...shadow } = row.shadow_preview;
+    // Meterdesk's lines are stored only when they differ from the provider's (recompute-previews.ts).
+    const { anomalies, linesAsProvider, lines, ...rest } = row.shadow_preview;
+    const shadow: UpcomingInvoiceDto = { ...rest, lines: lines ?? (linesAsProvider && "lines" in row.provider_preview ? row.provider_preview.lines : []) };
     return {
       periodStart: row.period_start.toISOString(),
       periodEnd: row.period_end.toISOString(),
       computedAt: row.computed_at.toISOString(),
       currency: row.currency,
       flags: anomalies ?? [],
-      provider: row.provider_preview as UpcomingInvoiceDto | { error: string },
+      provider: row.provider_preview,
       shadow,
       review: row.status ? { status: row.status, note: row.note, reviewer: row.reviewer, reviewedAt: row.reviewed_at?.toISOString() ?? null } : null,
       stale: stale.has(row.customer_id),

@@ -62,6 +62,27 @@ describe("recompute previews over a seeded database with the sandbox provider", 
     }
   });
 
+  it("the Invoices tab reads Meterdesk's lines back whole, stored once when they equal the provider's", async () => {
+    const { createReviewQueueQueries } = await import("../queries/review-queue-core");
+    const queue = createReviewQueueQueries(t.db);
+    const rows = await snapshots();
+    const diverging = new Set(sandbox.divergences.map((d) => d.customerId));
+    const agreeing = rows.find((r) => !diverging.has(r.customer_id) && !("error" in r.provider_preview))!;
+    const mismatched = rows.find((r) => r.flags.includes("shadow_mismatch"))!;
+    for (const r of [agreeing, mismatched]) {
+      const flags = (await queue.getCustomerPreviewFlags(r.customer_id))!;
+      const shadow = (await computeShadowPreview(t.db, r.customer_id, at))!;
+      // Meterdesk's lines as computed, whichever way they were stored.
+      expect(flags.shadow.lines.map((l) => [l.kind, l.meterKey ?? null, l.amountMinor])).toEqual(
+        shadow.preview.lines.map((l) => [l.kind, l.meterKey ?? null, l.amountMinor.toString()]),
+      );
+    }
+    const stored = async (id: string) =>
+      (await t.pool.query<{ has_lines: boolean }>(`SELECT shadow_preview ? 'lines' AS has_lines FROM invoice_preview_snapshots WHERE customer_id = $1::uuid`, [id])).rows[0]!.has_lines;
+    expect(await stored(agreeing.customer_id)).toBe(false);
+    expect(await stored(mismatched.customer_id)).toBe(true);
+  });
+
   it("upserts on (customer, period): a second run replaces, never duplicates", async () => {
     const before = (await snapshots()).length;
     await recomputePreviews(t.db, createSandboxProvider(t.db, { now: () => at }), at);

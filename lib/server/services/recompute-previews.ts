@@ -511,8 +511,8 @@ function scaled(text: string): bigint | null {
 
 /**
  * One statement per batch. Most of the time the provider's lines and Meterdesk's are the same:
- * then Meterdesk's preview travels without them and the statement copies the provider's in, so
- * the stored previews are complete and the payload (built, sent and parsed) is a good deal smaller.
+ * then Meterdesk's preview is stored without them, marked `linesAsProvider` (readers take the
+ * provider's lines; see getCustomerPreviewFlags), so each snapshot keeps one copy of its lines.
  */
 async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark: string | null): Promise<void> {
   if (rows.length === 0) return;
@@ -538,7 +538,7 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark:
       providerJson = withMember(JSON.stringify(provider), "lines", providerLinesJson);
       sameLines = providerLinesJson === shadowLinesJson;
     } else providerJson = JSON.stringify(r.providerPreview);
-    const shadowJson = sameLines ? JSON.stringify(shadow) : withMember(JSON.stringify(shadow), "lines", shadowLinesJson);
+    const shadowJson = sameLines ? withMember(JSON.stringify(shadow), "linesAsProvider", "true") : withMember(JSON.stringify(shadow), "lines", shadowLinesJson);
     return withMember(withMember(scalars, "provider_preview", providerJson), "shadow_preview", shadowJson);
   });
   await db.$executeRaw`
@@ -546,7 +546,7 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark:
                                            last_invoice_minor, provider_preview, shadow_preview, flags, computed_at, rollup_watermark)
     SELECT gen_random_uuid(), r.customer_id, r.period_start, r.period_end, r.currency, r.subtotal_minor, r.credits_minor, r.total_minor,
            r.last_invoice_minor, r.provider_preview,
-           CASE WHEN r.shadow_preview ? 'lines' THEN r.shadow_preview ELSE jsonb_set(r.shadow_preview, '{lines}', r.provider_preview -> 'lines') END,
+           r.shadow_preview,
            r.flags, ${at}, ${watermark}::xid8
       FROM jsonb_to_recordset(${`[${records.join(",")}]`}::jsonb) AS r(
              customer_id uuid, period_start timestamptz, period_end timestamptz, currency text, subtotal_minor bigint, credits_minor bigint,
