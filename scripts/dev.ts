@@ -14,7 +14,7 @@ import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded";
 import { ensureDemoData } from "./db/ensure-demo-data";
 import { providerLabels } from "../lib/providers/links";
 import type { ProviderKind } from "../lib/providers/types";
-import { DEFAULT_DEMO_PORTS, DEMO_KINDS, DEMO_LABELS, linkDemoCustomers, startDemoFake, type DemoFake, type DemoKind } from "../test/fakes/demo";
+import { DEFAULT_DEMO_PORTS, DEMO_KINDS, DEMO_LABELS, linkDemoCustomers, runConsoleOnDemoFake, type DemoFake, type DemoKind } from "../test/fakes/demo";
 
 const args = process.argv.slice(2);
 /** `--name value` or `--name=value`. */
@@ -77,23 +77,23 @@ async function main() {
   // configuration (a real account, say): it is used as it is and nothing is relinked.
   const configured = (process.env.BILLING_PROVIDER ?? "").trim().toLowerCase();
   const chosen = (providerFlag ?? (configured === "" || configured === "sandbox" ? "sandbox" : null)) as ProviderKind | null;
-  if (chosen) {
-    const linked = await linkDemoCustomers(workDb, chosen);
+  const announceLinked = (linked: { customers: number; operations: number }, to: ProviderKind) => {
     if (linked.customers > 0) {
-      console.log(`Linked ${linked.customers} demo customer(s) to ${providerLabels[chosen]}${linked.operations > 0 ? `, with ${linked.operations} unfinished provider operation(s)` : ""}.`);
+      console.log(`Linked ${linked.customers} demo customer(s) to ${providerLabels[to]}${linked.operations > 0 ? `, with ${linked.operations} unfinished provider operation(s)` : ""}.`);
     }
-  }
+  };
+  if (chosen === "sandbox") announceLinked(await linkDemoCustomers(workDb, chosen), chosen);
   let providerLine = `Billing provider: ${providerLabels[configured || "sandbox"] ?? configured} (BILLING_PROVIDER)`;
   if (chosen && chosen !== "sandbox") {
     const kind = chosen as DemoKind;
     const fakePort = Number(fakePortFlag ?? DEFAULT_DEMO_PORTS[kind]);
-    fake = await startDemoFake(kind, workDb, { port: fakePort, log: (m) => console.log(m) }).catch((e: unknown) => {
+    // Links the demo customers and points the worker here and the Next server below at the fake.
+    const started = await runConsoleOnDemoFake(kind, workDb, { port: fakePort, log: (m) => console.log(m) }).catch((e: unknown) => {
       const busy = (e as NodeJS.ErrnoException)?.code === "EADDRINUSE";
       throw new Error(busy ? `Port ${fakePort} for the ${DEMO_LABELS[kind]} fake is in use: pass --fake-port N.` : String(e));
     });
-    // The adapter's configuration, for the worker here and the Next server below.
-    delete process.env[`${kind.toUpperCase()}_CATALOG_FILE`];
-    Object.assign(process.env, fake.env);
+    fake = started.fake;
+    announceLinked(started.linked, kind);
     providerLine = `Billing provider: ${DEMO_LABELS[kind]} adapter, on the local ${DEMO_LABELS[kind]} demo fake at ${fake.baseUrl} (its state is the demo data)`;
   } else if (chosen === "sandbox") {
     process.env.BILLING_PROVIDER = "sandbox";

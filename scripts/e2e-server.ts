@@ -19,7 +19,7 @@ import { applyMigrations, root } from "./db/engine";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded";
 import { startOidcServer } from "../e2e/fakes/oidc-server";
 import { seedDatabase } from "../prisma/seed/index";
-import { DEMO_KINDS, DEMO_LABELS, linkDemoCustomers, startDemoFake, type DemoFake, type DemoKind } from "../test/fakes/demo";
+import { DEMO_KINDS, DEMO_LABELS, runConsoleOnDemoFake, type DemoFake, type DemoKind } from "../test/fakes/demo";
 
 const providerEnv = (process.env.E2E_PROVIDER ?? "sandbox").trim().toLowerCase();
 if (providerEnv !== "sandbox" && !DEMO_KINDS.includes(providerEnv as DemoKind)) {
@@ -81,10 +81,7 @@ async function main() {
   const workDb = createPrismaClient(url);
   if (kind) {
     // The demo customers move to the provider, and its fake serves them from the demo data.
-    await linkDemoCustomers(workDb, kind);
-    fake = await startDemoFake(kind, workDb, { port: Number(process.env.E2E_FAKE_PORT ?? 0), log: (m) => console.log(m) });
-    delete process.env[`${kind.toUpperCase()}_CATALOG_FILE`];
-    Object.assign(process.env, fake.env);
+    ({ fake } = await runConsoleOnDemoFake(kind, workDb, { port: Number(process.env.E2E_FAKE_PORT ?? 0), log: (m) => console.log(m) }));
     console.log(`Billing provider: ${DEMO_LABELS[kind]} adapter, on the local ${DEMO_LABELS[kind]} demo fake at ${fake.baseUrl}`);
   }
   // The outbox worker and scheduled plan changes run in this process (npm run worker runs

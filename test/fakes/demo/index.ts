@@ -10,6 +10,7 @@ import { catalogFor, loadDemoCatalog, type DemoKind } from "./catalog";
 import { metronomeDemoServer } from "./metronome";
 import { orbDemoServer } from "./orb";
 import { stripeDemoServer } from "./stripe";
+import { linkDemoCustomers } from "./link";
 
 export { DEMO_KINDS, type DemoKind } from "./catalog";
 
@@ -71,4 +72,18 @@ export async function startDemoFake(kind: DemoKind, db: Db, opts: DemoFakeOption
   };
 }
 
-export { linkDemoCustomers } from "./link";
+export { linkDemoCustomers };
+
+/**
+ * What a launcher (npm run dev, the e2e server) does to run the console on a fake: link the demo
+ * customers to the provider, start its fake, and point this process's environment (the worker
+ * here, and the Next server it spawns) at it. A catalog file left in the environment would win
+ * over the fake's mapping, so it is removed.
+ */
+export async function runConsoleOnDemoFake(kind: DemoKind, db: Db, opts: DemoFakeOptions = {}) {
+  const linked = await linkDemoCustomers(db, kind);
+  const fake = await startDemoFake(kind, db, opts);
+  delete process.env[`${kind.toUpperCase()}_CATALOG_FILE`];
+  Object.assign(process.env, fake.env);
+  return { fake, linked };
+}
