@@ -5,7 +5,7 @@
 import { billingPeriodContaining, previewInvoice, trimDecimalText, utcDayKey, type CreditGrant, type InvoicePreview, type Period } from "@/lib/billing";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { groupBy } from "@/lib/collections";
-import type { Db } from "../db/client";
+import { bulkRead, bulkTransaction, type Db } from "../db/client";
 import { loadBillingPlans } from "./catalog";
 import { phasesInPeriod, segmentShells, type Phase } from "./customer-billing";
 
@@ -64,6 +64,23 @@ function sources(source: PreviewSource, at: Date, only: string[] | null, subIds:
         JOIN customers c ON c.provider_customer_id = spc.provider_customer_id AND c.provider = 'sandbox'
         JOIN subscriptions s ON s.customer_id = c.id
        WHERE s.id = ANY(${subIds}::uuid[]) AND spc.status = 'scheduled' AND spc.effective_at > ${at}`,
+    // The one-segment pass from the sandbox's monthly running totals (sandbox_usage_monthly):
+    // a period's usage is at most two rows per meter, through[last day] − through[first day − 1]
+    // of each month it covers. A meter counts when a day of the period has a row, as in the
+    // daily pass (whose rows these are: the same sums, to the last decimal).
+    periodTotals: (minDay: string, maxDay: string) => Prisma.sql`
+      SELECT p.n::int AS n, u.meter_key, sum(coalesce(u.through[b.hi], 0) - coalesce(u.through[b.lo - 1], 0))::text AS quantity
+        FROM preview_periods p
+        JOIN customers c ON c.id = p.customer_id AND c.provider = 'sandbox'
+        JOIN sandbox_usage_monthly u ON u.provider_customer_id = c.provider_customer_id
+         AND u.month >= date_trunc('month', ${minDay}::date::timestamp)::date AND u.month < ${maxDay}::date
+         AND u.month >= date_trunc('month', p.day_from::timestamp)::date AND u.month < p.day_to
+       CROSS JOIN LATERAL (
+         SELECT CASE WHEN u.month = date_trunc('month', p.day_from::timestamp)::date THEN extract(day FROM p.day_from)::int ELSE 1 END AS lo,
+                CASE WHEN u.month = date_trunc('month', (p.day_to - 1)::timestamp)::date THEN extract(day FROM p.day_to - 1)::int ELSE 31 END AS hi
+       ) b
+       WHERE u.day_bits & (((1::bigint << b.hi) - 1) & ~((1::bigint << (b.lo - 1)) - 1)) <> 0
+       GROUP BY p.n, u.meter_key`,
     credits: Prisma.sql`
       SELECT g.id, c.id::text AS customer_id, (g.amount_minor - g.consumed_minor)::bigint AS remaining, g.currency, g.expires_at, g.created_at
         FROM sandbox_credit_grants g JOIN customers c ON c.provider_customer_id = g.provider_customer_id AND c.provider = 'sandbox'
@@ -84,6 +101,14 @@ const PRICE_CHUNK = 500;
 /** Who is priced, for which period (and, with `activity`, how the period's usage looked). */
 export type PreviewSubject = Omit<BatchPreview, "preview">;
 
+export type PreparedPreviews = {
+  subjects: PreviewSubject[];
+  /** Everyone's previews, in the subjects' order, yielding to the event loop between chunks. */
+  price: () => Promise<BatchPreview[]>;
+  /** The previews of subjects[from, to), at once (for a caller that writes each batch as it is priced). */
+  priceSlice: (from: number, to: number) => BatchPreview[];
+};
+
 /**
  * computeAllPreviews in two steps: the queries, then the pricing, so that a caller can start
  * more queries from the subjects while this process prices. Pricing yields to the event loop
@@ -93,25 +118,28 @@ export async function prepareAllPreviews(
   db: Db,
   at: Date,
   opts: PreviewOptions = {},
-): Promise<{ subjects: PreviewSubject[]; price: () => Promise<BatchPreview[]> }> {
+): Promise<PreparedPreviews> {
   const only = opts.customerIds ?? null;
   const source = opts.source ?? "platform";
-  const subs = await db.$queryRaw<SubRow[]>`
+  const subs = await bulkRead<SubRow>(db, Prisma.sql`
     SELECT DISTINCT ON (s.customer_id) s.id::text AS id, s.customer_id::text AS customer_id, s.billing_anchor, c.currency
       FROM subscriptions s JOIN customers c ON c.id = s.customer_id
      WHERE s.status = 'active' AND (${only}::uuid[] IS NULL OR s.customer_id = ANY(${only}::uuid[])) ${sources(source, at, only, []).customerFilter}
-     ORDER BY s.customer_id, s.started_at DESC`;
-  if (subs.length === 0) return { subjects: [], price: async () => [] };
+     ORDER BY s.customer_id, s.started_at DESC`);
+  if (subs.length === 0) return { subjects: [], price: async () => [], priceSlice: () => [] };
   const periods = new Map(subs.map((s) => [s.id, billingPeriodContaining(s.billing_anchor, at)]));
   // Periods are at most 31 days long: phases and changes older than that cannot overlap one.
   const horizon = new Date(at.getTime() - 32 * 86_400_000);
   const subIds = subs.map((s) => s.id);
   const from = sources(source, at, only, subIds);
   const [phaseRows, changeRows, plans] = await Promise.all([
-    db.$queryRaw<Array<{ subscription_id: string; plan_version_id: string; starts_at: Date; ends_at: Date | null }>>`
-      SELECT subscription_id::text, plan_version_id::text, starts_at, ends_at FROM subscription_phases
-       WHERE subscription_id = ANY(${subIds}::uuid[]) AND (ends_at IS NULL OR ends_at > ${horizon}) ORDER BY starts_at`,
-    db.$queryRaw<Array<{ subscription_id: string; to_plan_version_id: string; effective_at: Date }>>`${from.scheduled}`,
+    bulkRead<{ subscription_id: string; plan_version_id: string; starts_at: Date; ends_at: Date | null }>(
+      db,
+      Prisma.sql`
+        SELECT subscription_id::text, plan_version_id::text, starts_at, ends_at FROM subscription_phases
+         WHERE subscription_id = ANY(${subIds}::uuid[]) AND (ends_at IS NULL OR ends_at > ${horizon}) ORDER BY starts_at`,
+    ),
+    bulkRead<{ subscription_id: string; to_plan_version_id: string; effective_at: Date }>(db, from.scheduled),
     loadBillingPlans(db),
   ]);
   const applied = groupBy(phaseRows, (r) => r.subscription_id);
@@ -176,7 +204,8 @@ export async function prepareAllPreviews(
   type UsageRow = { customer_id: string; idx: number; meter_id: string; quantity: string };
   // Rows of the one-segment pass name the customer by its place in the periods table and the meter by its key.
   type PeriodRow = { n: number; meter_key: string; quantity: string };
-  type ActivityRow = { n: number; meter_key: string; quantity: string | null; day_bits: bigint | null; jumps: boolean };
+    // day_bits is int8: a string from the pool, read with BigInt() below.
+  type ActivityRow = { n: number; meter_key: string; quantity: string | null; day_bits: bigint | string | null; jumps: boolean };
   const act = opts.activity;
   if (act && !(Number.isInteger(act.lookbackDays) && act.lookbackDays >= 0)) throw new RangeError("lookbackDays must be a whole number of days");
   // The one-segment pass: the one-segment customers or, with `activity`, everyone.
@@ -187,27 +216,27 @@ export async function prepareAllPreviews(
     // With `activity`, the one-segment pass covers every customer (and the days before their
     // period): besides the usage it prices, it tells which days had usage and which meters jumped.
     who.customer.length
-      ? db.$transaction(
-          async (tx) => {
+      ? bulkTransaction(db, async (read) => {
             // Enough memory to aggregate every customer's period in one pass, not spilled to disk.
-            await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'");
+            await read(Prisma.sql`SET LOCAL work_mem = '64MB'`);
             // The periods go in a temporary table with statistics: then the planner knows there is
             // one row per customer and hashes them, streaming the usage past (from an unnest it
             // guesses a few hundred distinct customers and hashes the usage instead: slower).
-            await tx.$executeRaw`
+            await read(Prisma.sql`
               CREATE TEMP TABLE preview_periods ON COMMIT DROP AS
-              SELECT * FROM unnest(${who.customer}::uuid[], ${who.dfrom}::date[], ${who.dto}::date[]) WITH ORDINALITY AS p(customer_id, day_from, day_to, n)`;
-            await tx.$executeRawUnsafe("ANALYZE preview_periods");
+              SELECT * FROM unnest(${who.customer}::uuid[], ${who.dfrom}::date[], ${who.dto}::date[]) WITH ORDINALITY AS p(customer_id, day_from, day_to, n)`);
+            await read(Prisma.sql`ANALYZE preview_periods`);
+            if (!act && from.periodTotals) return read<PeriodRow>(from.periodTotals(minDay, maxDay));
             if (!act) {
-              return tx.$queryRaw<PeriodRow[]>`
+              return read<PeriodRow>(Prisma.sql`
                 SELECT a.n::int AS n, m.key AS meter_key, a.quantity FROM (
                   SELECT p.n, d.meter_id, sum(d.quantity)::text AS quantity
                     FROM ${from.usage} d JOIN preview_periods p ON p.customer_id = d.customer_id
                    WHERE d.day >= ${minDay}::date AND d.day < ${maxDay}::date AND d.day >= p.day_from AND d.day < p.day_to
                    GROUP BY p.n, d.meter_id
-                ) a JOIN meters m ON m.id = a.meter_id`;
+                ) a JOIN meters m ON m.id = a.meter_id`);
             }
-            return tx.$queryRaw<ActivityRow[]>`
+            return read<ActivityRow>(Prisma.sql`
               SELECT a.n::int AS n, m.key AS meter_key, a.quantity, a.day_bits, a.jumps FROM (
                 SELECT p.n, d.meter_id,
                        (sum(d.quantity) FILTER (WHERE d.day >= p.day_from))::text AS quantity,
@@ -217,15 +246,11 @@ export async function prepareAllPreviews(
                  WHERE d.day >= ${minDay}::date - ${act.lookbackDays}::int AND d.day < ${maxDay}::date
                    AND d.day >= p.day_from - ${act.lookbackDays}::int AND d.day < p.day_to
                  GROUP BY p.n, d.meter_id
-              ) a JOIN meters m ON m.id = a.meter_id`;
-          },
-          // One statement over everyone's period: Prisma's 5 s default for an interactive
-          // transaction is too short on a busy server with many customers.
-          { maxWait: 60_000, timeout: 10 * 60_000 },
-        )
+              ) a JOIN meters m ON m.id = a.meter_id`);
+          })
       : Promise.resolve([]),
     multi.customer.length
-      ? db.$queryRaw<UsageRow[]>`
+      ? bulkRead<UsageRow>(db, Prisma.sql`
           WITH seg AS (
             SELECT * FROM unnest(${multi.customer}::uuid[], ${multi.idx}::int[], ${multi.from}::timestamptz[], ${multi.to}::timestamptz[],
                                  ${multi.pstart}::timestamptz[], ${multi.dfrom}::date[], ${multi.dto}::date[])
@@ -236,10 +261,11 @@ export async function prepareAllPreviews(
             JOIN ${from.usage} d ON d.customer_id = seg.customer_id AND d.day >= seg.day_from AND d.day < seg.day_to
              AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) >= seg.seg_from
              AND greatest(d.day::timestamp AT TIME ZONE 'UTC', seg.period_start) < seg.seg_to
-           GROUP BY seg.customer_id, seg.idx, d.meter_id`
+           GROUP BY seg.customer_id, seg.idx, d.meter_id`)
       : Promise.resolve([] as UsageRow[]),
     db.$queryRaw<Array<{ id: string; key: string }>>`SELECT id::text, key FROM meters`,
-    db.$queryRaw<Array<{ id: string; customer_id: string; remaining: bigint; currency: string; expires_at: Date | null; created_at: Date }>>`${from.credits}`,
+    // remaining is int8: a string from the pool, read with BigInt() below.
+    bulkRead<{ id: string; customer_id: string; remaining: bigint | string; currency: string; expires_at: Date | null; created_at: Date }>(db, from.credits),
   ]);
   const meterKeys = new Map(meterRows.map((m) => [m.id, m.key]));
   for (const u of multiUsage) {
@@ -274,10 +300,9 @@ export async function prepareAllPreviews(
     if (act) subject.activity = activities.get(sub.customer_id) ?? { usageByMeter: {}, dayBits: BigInt(0), jumps: [] };
     return subject;
   });
-  const price = async (): Promise<BatchPreview[]> => {
+  const priceSlice = (from: number, to: number): BatchPreview[] => {
     const out: BatchPreview[] = [];
-    for (let i = 0; i < subs.length; i++) {
-      if (i > 0 && i % PRICE_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = from; i < Math.min(to, subs.length); i++) {
       const sub = subs[i]!;
       const { period } = subjects[i]!;
       const credits: CreditGrant[] = (creditsByCustomer.get(sub.customer_id) ?? [])
@@ -288,6 +313,14 @@ export async function prepareAllPreviews(
     }
     return out;
   };
-  return { subjects, price };
+  const price = async (): Promise<BatchPreview[]> => {
+    const out: BatchPreview[] = [];
+    for (let i = 0; i < subs.length; i += PRICE_CHUNK) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      out.push(...priceSlice(i, i + PRICE_CHUNK));
+    }
+    return out;
+  };
+  return { subjects, price, priceSlice };
 }
 

@@ -78,7 +78,7 @@ describe("recompute previews over a seeded database with the sandbox provider", 
       );
     }
     const stored = async (id: string) =>
-      (await t.pool.query<{ has_lines: boolean }>(`SELECT shadow_preview ? 'lines' AS has_lines FROM invoice_preview_snapshots WHERE customer_id = $1::uuid`, [id])).rows[0]!.has_lines;
+      (await t.pool.query<{ has_lines: boolean }>(`SELECT shadow_preview::jsonb ? 'lines' AS has_lines FROM invoice_preview_snapshots WHERE customer_id = $1::uuid`, [id])).rows[0]!.has_lines;
     expect(await stored(agreeing.customer_id)).toBe(false);
     expect(await stored(mismatched.customer_id)).toBe(true);
   });

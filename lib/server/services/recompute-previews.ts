@@ -8,8 +8,8 @@
 import { trimDecimalText, utcDayKey, type InvoicePreview } from "@/lib/billing";
 import { toUpcomingInvoiceDto, type UpcomingInvoiceDto } from "@/components/invoices/types";
 import type { BillingProvider, ProviderInvoicePreview } from "@/lib/providers/types";
-import type { Db } from "../db/client";
-import { prepareAllPreviews, type ActivityOptions, type BatchPreview, type PreviewSubject } from "../billing/batch-previews";
+import { bulkExecute, type Db } from "../db/client";
+import { prepareAllPreviews, type ActivityOptions, type BatchPreview, type PreparedPreviews, type PreviewSubject } from "../billing/batch-previews";
 import { checkCustomerAnomalies, loadAnomalyThresholds, type AnomalyFlag, type AnomalyThresholds, type PreviewInput } from "../billing/anomaly-check";
 import { assertCan, type Role } from "@/lib/auth/permissions";
 import { rollUpThrough } from "./roll-up-usage";
@@ -146,26 +146,27 @@ export async function recomputePreviews(db: Db, provider: BillingProvider, at: D
     SELECT c.id::text, c.provider_customer_id, c.created_at FROM customers c
      WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id AND s.status = 'active')`.then((rows) => new Map(rows.map((c) => [c.id, c])));
   const preparedP = thresholdsP.then((t) => prepareAllPreviews(db, at, { activity: activityFor(t) }));
-  // The context's queries run while this process prices (pricing yields now and then).
+  // The context's queries run while this process prices.
   const contextsP = Promise.all([preparedP, customersP, thresholdsP]).then(([p, c, t]) => loadAnomalyContexts(db, p.subjects, c, t, at));
-  const shadowsP = preparedP.then((p) => p.price());
-  const [shadows, thresholds, customers, contexts, prefetched] = await Promise.all([
-    shadowsP,
-    thresholdsP,
-    customersP,
-    contextsP,
-    provider.getUpcomingInvoices ? allProviderPreviews(db, provider, at) : Promise.resolve(null),
-  ]);
+  const prefetchedP = provider.getUpcomingInvoices ? allProviderPreviews(db, provider, at) : Promise.resolve(null);
+  // Observed in the loop below; until then a failure must not count as unhandled.
+  contextsP.catch(() => {});
+  prefetchedP.catch(() => {});
+  const [prepared, thresholds, customers] = await Promise.all([preparedP, thresholdsP, customersP]);
+  const total = prepared.subjects.length;
   const batchSize = opts.batchSize ?? 500;
-  const result: RecomputeResult = { customers: shadows.length, flagged: 0, providerErrors: 0, byFlag: {} };
-  await opts.onProgress?.(0, shadows.length);
-  // Two batches are written at a time while the next is built: the database stores one while
-  // the other is parsed and this process prices the next. Progress is reported in order.
+  const result: RecomputeResult = { customers: total, flagged: 0, providerErrors: 0, byFlag: {} };
+  await opts.onProgress?.(0, total);
+  // Batches are priced one after another while the database stores the previous ones (two
+  // writes at a time): pricing, the context's queries and the writes overlap. Progress is
+  // reported in order.
+  const priced = priceInBatches(prepared, batchSize);
   const writing: Array<Promise<void>> = [];
   let reported: Promise<void> = Promise.resolve();
   try {
-    for (let i = 0; i < shadows.length; i += batchSize) {
-      const batch = shadows.slice(i, i + batchSize);
+    for (let i = 0, k = 0; i < total; i += batchSize, k++) {
+      const batch = await priced[k]!;
+      const [contexts, prefetched] = await Promise.all([contextsP, prefetchedP]);
       const providerPreviews = prefetched
         ? batch.map((b): ProviderAnswer => {
             const pcid = customers.get(b.customerId)?.provider_customer_id;
@@ -180,8 +181,8 @@ export async function recomputePreviews(db: Db, provider: BillingProvider, at: D
         for (const f of r.flags) result.byFlag[f.code] = (result.byFlag[f.code] ?? 0) + 1;
       }
       const written = upsertSnapshots(db, rows, at, watermark);
-      const done = Math.min(i + batch.length, shadows.length);
-      reported = Promise.all([reported, written]).then(() => opts.onProgress?.(done, shadows.length));
+      const done = Math.min(i + batch.length, total);
+      reported = Promise.all([reported, written]).then(() => opts.onProgress?.(done, total));
       // Observed below (shift or allSettled); until then a failure must not count as unhandled.
       reported.catch(() => {});
       writing.push(reported);
@@ -194,6 +195,31 @@ export async function recomputePreviews(db: Db, provider: BillingProvider, at: D
     if (failed) throw failed.reason;
   }
   return result;
+}
+
+/**
+ * The previews in batches of `size`, in order: one loop prices a batch, then lets the event loop
+ * turn (so the caller's writes go out), then prices the next. A pricing error rejects that batch
+ * and stops the loop.
+ */
+function priceInBatches(prepared: PreparedPreviews, size: number): Array<Promise<BatchPreview[]>> {
+  const count = Math.ceil(prepared.subjects.length / size);
+  const settle: Array<{ resolve: (b: BatchPreview[]) => void; reject: (e: unknown) => void }> = [];
+  const batches = Array.from({ length: count }, (_, k) => new Promise<BatchPreview[]>((resolve, reject) => (settle[k] = { resolve, reject })));
+  // A batch the caller never reaches (it stopped at a failed write) must not count as unhandled.
+  for (const b of batches) b.catch(() => {});
+  void (async () => {
+    for (let k = 0; k < count; k++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        settle[k]!.resolve(prepared.priceSlice(k * size, (k + 1) * size));
+      } catch (error) {
+        settle[k]!.reject(error);
+        return;
+      }
+    }
+  })();
+  return batches;
 }
 
 type SnapshotRow = {
@@ -510,24 +536,16 @@ function scaled(text: string): bigint | null {
 }
 
 /**
- * One statement per batch. Most of the time the provider's lines and Meterdesk's are the same:
- * then Meterdesk's preview is stored without them, marked `linesAsProvider` (readers take the
- * provider's lines; see getCustomerPreviewFlags), so each snapshot keeps one copy of its lines.
+ * One statement per batch, each value a parameter of its own (the previews as json text, which
+ * the database only validates). Most of the time the provider's lines and Meterdesk's are the
+ * same: then Meterdesk's preview is stored without them, marked `linesAsProvider` (readers take
+ * the provider's lines; see getCustomerPreviewFlags), so each snapshot keeps one copy of its lines.
  */
 async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark: string | null): Promise<void> {
   if (rows.length === 0) return;
-  const records = rows.map((r) => {
-    const scalars = JSON.stringify({
-      customer_id: r.customerId,
-      period_start: r.periodStart.toISOString(),
-      period_end: r.periodEnd.toISOString(),
-      currency: r.currency,
-      subtotal_minor: r.invoice.subtotalMinor.toString(),
-      credits_minor: r.invoice.creditsAppliedMinor.toString(),
-      total_minor: r.invoice.totalMinor.toString(),
-      last_invoice_minor: r.lastInvoiceMinor === null ? null : r.lastInvoiceMinor.toString(),
-      flags: r.flags.map((f) => f.code),
-    });
+  const params: unknown[] = [at.toISOString(), watermark];
+  const values: string[] = [];
+  for (const r of rows) {
     const { lines: shadowLines, ...shadow } = r.shadowPreview;
     const shadowLinesJson = JSON.stringify(shadowLines);
     let providerJson: string;
@@ -539,23 +557,38 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark:
       sameLines = providerLinesJson === shadowLinesJson;
     } else providerJson = JSON.stringify(r.providerPreview);
     const shadowJson = sameLines ? withMember(JSON.stringify(shadow), "linesAsProvider", "true") : withMember(JSON.stringify(shadow), "lines", shadowLinesJson);
-    return withMember(withMember(scalars, "provider_preview", providerJson), "shadow_preview", shadowJson);
-  });
-  await db.$executeRaw`
-    INSERT INTO invoice_preview_snapshots (id, customer_id, period_start, period_end, currency, subtotal_minor, credits_minor, total_minor,
-                                           last_invoice_minor, provider_preview, shadow_preview, flags, computed_at, rollup_watermark)
-    SELECT gen_random_uuid(), r.customer_id, r.period_start, r.period_end, r.currency, r.subtotal_minor, r.credits_minor, r.total_minor,
-           r.last_invoice_minor, r.provider_preview,
-           r.shadow_preview,
-           r.flags, ${at}, ${watermark}::xid8
-      FROM jsonb_to_recordset(${`[${records.join(",")}]`}::jsonb) AS r(
-             customer_id uuid, period_start timestamptz, period_end timestamptz, currency text, subtotal_minor bigint, credits_minor bigint,
-             total_minor bigint, last_invoice_minor bigint, provider_preview jsonb, shadow_preview jsonb, flags text[])
-    ON CONFLICT (customer_id, period_start) DO UPDATE SET
-      period_end = EXCLUDED.period_end, currency = EXCLUDED.currency, subtotal_minor = EXCLUDED.subtotal_minor,
-      credits_minor = EXCLUDED.credits_minor, total_minor = EXCLUDED.total_minor, last_invoice_minor = EXCLUDED.last_invoice_minor,
-      provider_preview = EXCLUDED.provider_preview, shadow_preview = EXCLUDED.shadow_preview, flags = EXCLUDED.flags,
-      computed_at = EXCLUDED.computed_at, rollup_watermark = EXCLUDED.rollup_watermark`;
+    const n = params.length;
+    values.push(
+      `($${n + 1}::uuid, $${n + 2}::timestamptz, $${n + 3}::timestamptz, $${n + 4}, $${n + 5}::bigint, $${n + 6}::bigint, $${n + 7}::bigint, $${n + 8}::bigint, $${n + 9}::json, $${n + 10}::json, $${n + 11}::text[])`,
+    );
+    params.push(
+      r.customerId,
+      r.periodStart.toISOString(),
+      r.periodEnd.toISOString(),
+      r.currency,
+      r.invoice.subtotalMinor.toString(),
+      r.invoice.creditsAppliedMinor.toString(),
+      r.invoice.totalMinor.toString(),
+      r.lastInvoiceMinor === null ? null : r.lastInvoiceMinor.toString(),
+      providerJson,
+      shadowJson,
+      r.flags.map((f) => f.code),
+    );
+  }
+  await bulkExecute(
+    db,
+    `INSERT INTO invoice_preview_snapshots (id, customer_id, period_start, period_end, currency, subtotal_minor, credits_minor, total_minor,
+                                            last_invoice_minor, provider_preview, shadow_preview, flags, computed_at, rollup_watermark)
+     SELECT gen_random_uuid(), r.*, $1::timestamptz, $2::xid8
+       FROM (VALUES ${values.join(",\n")}) AS r(customer_id, period_start, period_end, currency, subtotal_minor, credits_minor, total_minor,
+                                               last_invoice_minor, provider_preview, shadow_preview, flags)
+     ON CONFLICT (customer_id, period_start) DO UPDATE SET
+       period_end = EXCLUDED.period_end, currency = EXCLUDED.currency, subtotal_minor = EXCLUDED.subtotal_minor,
+       credits_minor = EXCLUDED.credits_minor, total_minor = EXCLUDED.total_minor, last_invoice_minor = EXCLUDED.last_invoice_minor,
+       provider_preview = EXCLUDED.provider_preview, shadow_preview = EXCLUDED.shadow_preview, flags = EXCLUDED.flags,
+       computed_at = EXCLUDED.computed_at, rollup_watermark = EXCLUDED.rollup_watermark`,
+    params,
+  );
 }
 
 /** Adds `"key": json` to the JSON text of an object that has other members. */
