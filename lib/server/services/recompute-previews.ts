@@ -8,7 +8,8 @@
 import { trimDecimalText, utcDayKey, type InvoicePreview } from "@/lib/billing";
 import { toUpcomingInvoiceDto, type UpcomingInvoiceDto } from "@/components/invoices/types";
 import type { BillingProvider, ProviderInvoicePreview } from "@/lib/providers/types";
-import { bulkExecute, type Db } from "../db/client";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { bulkExecute, bulkRead, type Db } from "../db/client";
 import { prepareAllPreviews, type ActivityOptions, type BatchPreview, type PreparedPreviews, type PreviewSubject } from "../billing/batch-previews";
 import { checkCustomerAnomalies, loadAnomalyThresholds, type AnomalyFlag, type AnomalyThresholds, type PreviewInput } from "../billing/anomaly-check";
 import { assertCan, type Role } from "@/lib/auth/permissions";
@@ -148,7 +149,9 @@ export async function recomputePreviews(db: Db, provider: BillingProvider, at: D
   const preparedP = thresholdsP.then((t) => prepareAllPreviews(db, at, { activity: activityFor(t) }));
   // The context's queries run while this process prices.
   const contextsP = Promise.all([preparedP, customersP, thresholdsP]).then(([p, c, t]) => loadAnomalyContexts(db, p.subjects, c, t, at));
-  const prefetchedP = provider.getUpcomingInvoices ? allProviderPreviews(db, provider, at) : Promise.resolve(null);
+  // A provider's batch answer is turned into what the snapshots store as soon as it arrives,
+  // while the database still runs the shadow pass.
+  const prefetchedP = provider.getUpcomingInvoices ? allProviderPreviews(db, provider, at).then(providerSides) : Promise.resolve(null);
   // Observed in the loop below; until then a failure must not count as unhandled.
   contextsP.catch(() => {});
   prefetchedP.catch(() => {});
@@ -168,12 +171,12 @@ export async function recomputePreviews(db: Db, provider: BillingProvider, at: D
       const batch = await priced[k]!;
       const [contexts, prefetched] = await Promise.all([contextsP, prefetchedP]);
       const providerPreviews = prefetched
-        ? batch.map((b): ProviderAnswer => {
+        ? batch.map((b): ProviderSide => {
             const pcid = customers.get(b.customerId)?.provider_customer_id;
-            if (!pcid) return { error: "The customer is not linked to the billing provider." };
-            return prefetched.get(pcid) ?? { error: "The provider has no upcoming invoice for this customer." };
+            if (!pcid) return providerSide({ error: "The customer is not linked to the billing provider." });
+            return prefetched.get(pcid) ?? providerSide({ error: "The provider has no upcoming invoice for this customer." });
           })
-        : await providerPreviewsFor(provider, batch, customers, at, opts.concurrency ?? 8);
+        : (await providerPreviewsFor(provider, batch, customers, at, opts.concurrency ?? 8)).map(providerSide);
       const rows = batch.map((b, j) => snapshotRow(b, providerPreviews[j]!, contexts.get(b.customerId), thresholds, at));
       for (const r of rows) {
         if (r.flags.length) result.flagged++;
@@ -229,13 +232,33 @@ type SnapshotRow = {
   currency: string;
   invoice: PreviewInput;
   lastInvoiceMinor: bigint | null;
-  providerPreview: UpcomingInvoiceDto | { error: string };
+  provider: ProviderSide;
   shadowPreview: UpcomingInvoiceDto & { anomalies: AnomalyFlag[] };
   flags: AnomalyFlag[];
   providerError: boolean;
 };
 
 type ProviderAnswer = ProviderInvoicePreview | { error: string };
+
+/** A provider's answer for one customer: what the rules read, and the JSON the snapshot stores. */
+type ProviderSide = { input: PreviewInput | null; error: string | null; json: string; lines: UpcomingInvoiceDto["lines"] | null };
+
+function providerSide(answer: ProviderAnswer): ProviderSide {
+  if ("error" in answer) return { input: null, error: answer.error, json: JSON.stringify({ error: answer.error }), lines: null };
+  const dto = toUpcomingInvoiceDto(answer);
+  return { input: toInput(answer), error: null, json: JSON.stringify(dto), lines: dto.lines };
+}
+
+/** providerSide for a whole batch answer, letting the event loop turn every few hundred. */
+async function providerSides(answers: Map<string, ProviderAnswer>): Promise<Map<string, ProviderSide>> {
+  const out = new Map<string, ProviderSide>();
+  let n = 0;
+  for (const [pcid, answer] of answers) {
+    if (++n % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+    out.set(pcid, providerSide(answer));
+  }
+  return out;
+}
 
 /** The provider's previews for a batch, one call per customer (for providers without a batch form). */
 async function providerPreviewsFor(
@@ -270,10 +293,9 @@ async function allProviderPreviews(db: Db, provider: BillingProvider, at: Date):
   }
 }
 
-function snapshotRow(b: BatchPreview, fromProvider: ProviderAnswer, ctx: AnomalyContext | undefined, t: AnomalyThresholds, at: Date): SnapshotRow {
-  const providerOk = !("error" in fromProvider);
+function snapshotRow(b: BatchPreview, fromProvider: ProviderSide, ctx: AnomalyContext | undefined, t: AnomalyThresholds, at: Date): SnapshotRow {
   const shadow = toInput(b.preview);
-  const provided = providerOk ? toInput(fromProvider) : null;
+  const provided = fromProvider.input;
   const flags = checkCustomerAnomalies(
     {
       currency: b.currency,
@@ -304,11 +326,11 @@ function snapshotRow(b: BatchPreview, fromProvider: ProviderAnswer, ctx: Anomaly
     currency: b.currency,
     invoice: provided ?? shadow,
     lastInvoiceMinor: ctx?.lastInvoiceMinor ?? null,
-    providerPreview: providerOk ? toUpcomingInvoiceDto(fromProvider) : { error: fromProvider.error },
+    provider: fromProvider,
     // The flags' explanations travel with Meterdesk's own preview (the snapshot's `flags` column holds the codes).
     shadowPreview: { ...shadowDto, anomalies: flags },
     flags,
-    providerError: !providerOk,
+    providerError: fromProvider.error !== null,
   };
 }
 
@@ -395,24 +417,25 @@ export async function loadAnomalyContexts(
 
   const [historyRows, credits, last, seriesRows] = await Promise.all([
     history.ids.length
-      ? db.$queryRaw<Array<{ customer_id: string; n: number }>>`
+      ? bulkRead<{ customer_id: string; n: number }>(db, Prisma.sql`
           WITH c AS (SELECT * FROM unnest(${history.ids}::uuid[], ${history.hstart}::date[], ${history.pstart}::date[]) AS t(customer_id, hstart, pstart))
           SELECT c.customer_id::text AS customer_id, count(DISTINCT d.day)::int AS n
             FROM c JOIN usage_daily d ON d.customer_id = c.customer_id AND d.day >= c.hstart AND d.day < c.pstart
-           GROUP BY c.customer_id`
+           GROUP BY c.customer_id`)
       : Promise.resolve([]),
-    db.$queryRaw<Array<{ customer_id: string; granted: bigint }>>`
+    // int8 columns come as strings from the pool: read with BigInt() below.
+    bulkRead<{ customer_id: string; granted: bigint | string }>(db, Prisma.sql`
       WITH c AS (SELECT * FROM unnest(${ids}::uuid[], ${pstartTs}::timestamptz[]) AS t(customer_id, pstart))
       SELECT c.customer_id::text AS customer_id, sum(l.amount_minor)::bigint AS granted
         FROM c JOIN credit_ledger_entries l ON l.customer_id = c.customer_id AND l.kind = 'grant' AND l.created_at >= c.pstart AND l.created_at < ${at}
-       GROUP BY c.customer_id`,
-    db.$queryRaw<Array<{ customer_id: string; total_minor: bigint; currency: string }>>`
+       GROUP BY c.customer_id`),
+    bulkRead<{ customer_id: string; total_minor: bigint | string; currency: string }>(db, Prisma.sql`
       SELECT DISTINCT ON (customer_id) customer_id::text AS customer_id, total_minor, currency FROM invoices
        WHERE customer_id = ANY(${ids}::uuid[]) AND status IN ('issued', 'paid')
-       ORDER BY customer_id, period_start DESC`,
+       ORDER BY customer_id, period_start DESC`),
     // Each series as one string of "day offset from wstart, quantity" pairs, in day order.
     spikes.ids.length
-      ? db.$queryRaw<Array<{ n: number; series: string }>>`
+      ? bulkRead<{ n: number; series: string }>(db, Prisma.sql`
           WITH c AS (
             SELECT * FROM unnest(${spikes.ids}::uuid[], ${spikes.meters}::text[], ${spikes.wstart}::date[], ${spikes.pend}::date[])
                    WITH ORDINALITY AS t(customer_id, meter_key, wstart, pend, n)
@@ -424,7 +447,7 @@ export async function loadAnomalyContexts(
                FROM usage_daily d
               WHERE d.customer_id = c.customer_id AND d.meter_id = m.id AND d.day >= c.wstart AND d.day < c.pend
            ) s
-           WHERE s.series IS NOT NULL`
+           WHERE s.series IS NOT NULL`)
       : Promise.resolve([]),
   ]);
 
@@ -499,28 +522,50 @@ export function spikeTest(t: AnomalyThresholds): (points: Array<{ offset: number
   const min = scaled(minQuantity);
   const unit = scaled("1")!;
   const two = BigInt(2);
+  // Floating point first, for speed: a day is passed over only when it is below the bound by far
+  // more than the rounding of doubles (a relative 1e-9 against 1e-16); any other day is decided
+  // on the exact integers.
+  const kf = Number(multiplier);
+  const minf = Number(minQuantity);
+  const below = (x: number, bound: number) => x <= bound * (1 - 1e-9);
   return (points) => {
     if (k === null || min === null) return true;
-    const q: bigint[] = [];
-    for (const p of points) {
-      const v = scaled(p.quantity);
-      if (v === null) return true;
-      q.push(v);
-    }
-    for (let i = Math.max(1, minHistoryDays); i < q.length; i++) {
-      if (points[i]!.offset < trailingDays || q[i]! <= min) continue;
+    const f = points.map((p) => Number(p.quantity));
+    let exact: Array<bigint | null> | null = null;
+    for (let i = Math.max(1, minHistoryDays); i < f.length; i++) {
+      if (points[i]!.offset < trailingDays || below(f[i]!, minf)) continue;
       const from = Math.max(0, i - trailingDays);
       // The median is never below the smallest day: most days fail already against that.
-      let smallest = q[from]!;
-      for (let j = from + 1; j < i; j++) if (q[j]! < smallest) smallest = q[j]!;
-      if (q[i]! * unit <= k * smallest) continue;
-      const window = q.slice(from, i).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      let smallest = f[from]!;
+      for (let j = from + 1; j < i; j++) if (f[j]! < smallest) smallest = f[j]!;
+      if (below(f[i]!, kf * smallest)) continue;
+      const window = f.slice(from, i).sort((a, b) => a - b);
       const mid = Math.floor(window.length / 2);
-      // q > k × median, with median = w[mid] or (w[mid − 1] + w[mid]) / 2, all in millionths.
-      if (window.length % 2 === 1 ? q[i]! * unit > k * window[mid]! : two * q[i]! * unit > k * (window[mid - 1]! + window[mid]!)) return true;
+      const median = window.length % 2 === 1 ? window[mid]! : (window[mid - 1]! + window[mid]!) / 2;
+      if (below(f[i]!, kf * median)) continue;
+      exact ??= points.map((p) => scaled(p.quantity));
+      if (exactSpike(exact, points, i)) return true;
     }
     return false;
   };
+
+  /** The rule at day i, exactly: q > min and q > k × the median of the window, in millionths. */
+  function exactSpike(q: Array<bigint | null>, points: Array<{ offset: number }>, i: number): boolean {
+    const from = Math.max(0, i - trailingDays);
+    const window: bigint[] = [];
+    for (let j = from; j < i; j++) {
+      const v = q[j];
+      if (v === null || v === undefined) return true;
+      window.push(v);
+    }
+    const v = q[i];
+    if (v === null || v === undefined) return true;
+    if (points[i]!.offset < trailingDays || v <= min!) return false;
+    window.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const mid = Math.floor(window.length / 2);
+    // q > k × median, with median = w[mid] or (w[mid − 1] + w[mid]) / 2, all in millionths.
+    return window.length % 2 === 1 ? v * unit > k! * window[mid]! : two * v * unit > k! * (window[mid - 1]! + window[mid]!);
+  }
 }
 
 /** A plain non-negative decimal string as an integer of millionths; null beyond six decimals. */
@@ -547,16 +592,10 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark:
   const values: string[] = [];
   for (const r of rows) {
     const { lines: shadowLines, ...shadow } = r.shadowPreview;
-    const shadowLinesJson = JSON.stringify(shadowLines);
-    let providerJson: string;
-    let sameLines = false;
-    if ("lines" in r.providerPreview) {
-      const { lines: providerLines, ...provider } = r.providerPreview;
-      const providerLinesJson = JSON.stringify(providerLines);
-      providerJson = withMember(JSON.stringify(provider), "lines", providerLinesJson);
-      sameLines = providerLinesJson === shadowLinesJson;
-    } else providerJson = JSON.stringify(r.providerPreview);
-    const shadowJson = sameLines ? withMember(JSON.stringify(shadow), "linesAsProvider", "true") : withMember(JSON.stringify(shadow), "lines", shadowLinesJson);
+    const shadowJson =
+      r.provider.lines && sameLines(shadowLines, r.provider.lines)
+        ? withMember(JSON.stringify(shadow), "linesAsProvider", "true")
+        : withMember(JSON.stringify(shadow), "lines", JSON.stringify(shadowLines));
     const n = params.length;
     values.push(
       `($${n + 1}::uuid, $${n + 2}::timestamptz, $${n + 3}::timestamptz, $${n + 4}, $${n + 5}::bigint, $${n + 6}::bigint, $${n + 7}::bigint, $${n + 8}::bigint, $${n + 9}::json, $${n + 10}::json, $${n + 11}::text[])`,
@@ -570,7 +609,7 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark:
       r.invoice.creditsAppliedMinor.toString(),
       r.invoice.totalMinor.toString(),
       r.lastInvoiceMinor === null ? null : r.lastInvoiceMinor.toString(),
-      providerJson,
+      r.provider.json,
       shadowJson,
       r.flags.map((f) => f.code),
     );
@@ -589,6 +628,23 @@ async function upsertSnapshots(db: Db, rows: SnapshotRow[], at: Date, watermark:
        computed_at = EXCLUDED.computed_at, rollup_watermark = EXCLUDED.rollup_watermark`,
     params,
   );
+}
+
+/** Whether two lists of lines would serialise the same (every field of every line and breakdown row). */
+function sameLines(a: UpcomingInvoiceDto["lines"], b: UpcomingInvoiceDto["lines"]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.kind !== y.kind || x.description !== y.description || x.meterKey !== y.meterKey || x.quantity !== y.quantity || x.amountMinor !== y.amountMinor) return false;
+    if (x.breakdown.length !== y.breakdown.length) return false;
+    for (let j = 0; j < x.breakdown.length; j++) {
+      const p = x.breakdown[j]!;
+      const q = y.breakdown[j]!;
+      if (p.label !== q.label || p.quantity !== q.quantity || p.unitPrice !== q.unitPrice || p.amount !== q.amount) return false;
+    }
+  }
+  return true;
 }
 
 /** Adds `"key": json` to the JSON text of an object that has other members. */
