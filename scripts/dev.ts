@@ -115,7 +115,8 @@ async function main() {
   await pool.end();
 
   const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
-  next = spawn(process.execPath, [nextBin, production ? "start" : "dev", "--port", String(port)], {
+  // The server runs recomputes too (a finance user's "Recompute"): same young generation as here.
+  next = spawn(process.execPath, [...youngGeneration(), nextBin, production ? "start" : "dev", "--port", String(port)], {
     cwd: root,
     stdio: ["inherit", "pipe", "inherit"],
     env: { ...process.env, DATABASE_URL: url, NEXT_TELEMETRY_DISABLED: "1", MD_EMBEDDED_DB: embedded ? "1" : "" },
@@ -141,3 +142,12 @@ main().catch(async (error) => {
   console.error(error instanceof Error ? error.message : error);
   await shutdown(1);
 });
+
+/**
+ * The launcher's --max-semi-space-size (see package.json), passed on to the server: the preview
+ * recompute allocates many short-lived objects, and a 64 MB young generation collects them
+ * with a fraction of the default's garbage-collection time.
+ */
+function youngGeneration(): string[] {
+  return process.execArgv.filter((a) => a.startsWith("--max-semi-space-size"));
+}

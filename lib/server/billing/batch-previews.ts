@@ -41,6 +41,8 @@ function sources(source: PreviewSource, at: Date, only: string[] | null, subIds:
     return {
       customerFilter: Prisma.empty,
       usage: Prisma.sql`usage_daily`,
+      monthly: Prisma.sql`(SELECT u.customer_id, m.key AS meter_key, u.month, u.through, u.day_bits, u.min_day, u.max_day
+                             FROM usage_monthly u JOIN meters m ON m.id = u.meter_id)`,
       scheduled: Prisma.sql`
         SELECT subscription_id::text, to_plan_version_id::text, effective_at FROM subscription_changes
          WHERE subscription_id = ANY(${subIds}::uuid[]) AND status = 'scheduled' AND effective_at > ${at}`,
@@ -64,23 +66,10 @@ function sources(source: PreviewSource, at: Date, only: string[] | null, subIds:
         JOIN customers c ON c.provider_customer_id = spc.provider_customer_id AND c.provider = 'sandbox'
         JOIN subscriptions s ON s.customer_id = c.id
        WHERE s.id = ANY(${subIds}::uuid[]) AND spc.status = 'scheduled' AND spc.effective_at > ${at}`,
-    // The one-segment pass from the sandbox's monthly running totals (sandbox_usage_monthly):
-    // a period's usage is at most two rows per meter, through[last day] − through[first day − 1]
-    // of each month it covers. A meter counts when a day of the period has a row, as in the
-    // daily pass (whose rows these are: the same sums, to the last decimal).
-    periodTotals: (minDay: string, maxDay: string) => Prisma.sql`
-      SELECT p.n::int AS n, u.meter_key, sum(coalesce(u.through[b.hi], 0) - coalesce(u.through[b.lo - 1], 0))::text AS quantity
-        FROM preview_periods p
-        JOIN customers c ON c.id = p.customer_id AND c.provider = 'sandbox'
-        JOIN sandbox_usage_monthly u ON u.provider_customer_id = c.provider_customer_id
-         AND u.month >= date_trunc('month', ${minDay}::date::timestamp)::date AND u.month < ${maxDay}::date
-         AND u.month >= date_trunc('month', p.day_from::timestamp)::date AND u.month < p.day_to
-       CROSS JOIN LATERAL (
-         SELECT CASE WHEN u.month = date_trunc('month', p.day_from::timestamp)::date THEN extract(day FROM p.day_from)::int ELSE 1 END AS lo,
-                CASE WHEN u.month = date_trunc('month', (p.day_to - 1)::timestamp)::date THEN extract(day FROM p.day_to - 1)::int ELSE 31 END AS hi
-       ) b
-       WHERE u.day_bits & (((1::bigint << b.hi) - 1) & ~((1::bigint << (b.lo - 1)) - 1)) <> 0
-       GROUP BY p.n, u.meter_key`,
+    // Its monthly running totals (sandbox_usage_monthly), by customer id and meter key. It keeps
+    // no smallest or largest day: the rules' activity is read from Meterdesk's own rollups only.
+    monthly: Prisma.sql`(SELECT c.id AS customer_id, u.meter_key, u.month, u.through, u.day_bits, NULL::numeric AS min_day, NULL::numeric AS max_day
+                           FROM sandbox_usage_monthly u JOIN customers c ON c.provider_customer_id = u.provider_customer_id AND c.provider = 'sandbox')`,
     credits: Prisma.sql`
       SELECT g.id, c.id::text AS customer_id, (g.amount_minor - g.consumed_minor)::bigint AS remaining, g.currency, g.expires_at, g.created_at
         FROM sandbox_credit_grants g JOIN customers c ON c.provider_customer_id = g.provider_customer_id AND c.provider = 'sandbox'
@@ -226,27 +215,48 @@ export async function prepareAllPreviews(
               CREATE TEMP TABLE preview_periods ON COMMIT DROP AS
               SELECT * FROM unnest(${who.customer}::uuid[], ${who.dfrom}::date[], ${who.dto}::date[]) WITH ORDINALITY AS p(customer_id, day_from, day_to, n)`);
             await read(Prisma.sql`ANALYZE preview_periods`);
-            if (!act && from.periodTotals) return read<PeriodRow>(from.periodTotals(minDay, maxDay));
+            // The monthly running totals: a period's usage in month u is through[hi] − through[lo − 1],
+            // days lo to hi being the period's days in that month; a meter counts when one of those
+            // days has a row (day_bits), as it would reading the days themselves.
+            const lookback = act?.lookbackDays ?? 0;
+            const months = Prisma.sql`
+              FROM preview_periods p
+              JOIN ${from.monthly} u ON u.customer_id = p.customer_id
+               AND u.month >= date_trunc('month', (${minDay}::date - ${lookback}::int)::timestamp)::date AND u.month < ${maxDay}::date
+               AND u.month >= date_trunc('month', (p.day_from - ${lookback}::int)::timestamp)::date AND u.month < p.day_to
+             CROSS JOIN LATERAL (
+               SELECT least(greatest(p.day_from - u.month + 1, 1), 32) AS lo,
+                      least(greatest(p.day_from - ${lookback}::int - u.month + 1, 1), 32) AS window_lo,
+                      least(p.day_to - u.month, 31) AS hi
+             ) r
+             CROSS JOIN LATERAL (
+               SELECT ((1::bigint << r.hi) - 1) & ~((1::bigint << (r.lo - 1)) - 1) AS period_mask,
+                      ((1::bigint << r.hi) - 1) & ~((1::bigint << (r.window_lo - 1)) - 1) AS window_mask
+             ) b`;
+            const periodUsage = Prisma.sql`sum(coalesce(u.through[r.hi], 0) - coalesce(u.through[r.lo - 1], 0))`;
             if (!act) {
               return read<PeriodRow>(Prisma.sql`
-                SELECT a.n::int AS n, m.key AS meter_key, a.quantity FROM (
-                  SELECT p.n, d.meter_id, sum(d.quantity)::text AS quantity
-                    FROM ${from.usage} d JOIN preview_periods p ON p.customer_id = d.customer_id
-                   WHERE d.day >= ${minDay}::date AND d.day < ${maxDay}::date AND d.day >= p.day_from AND d.day < p.day_to
-                   GROUP BY p.n, d.meter_id
-                ) a JOIN meters m ON m.id = a.meter_id`);
+                SELECT p.n::int AS n, u.meter_key, ${periodUsage}::text AS quantity ${months}
+                 WHERE u.day_bits & b.period_mask <> 0
+                 GROUP BY p.n, u.meter_key`);
             }
+            if (source !== "platform") throw new Error("The rules' activity is read from Meterdesk's own rollups only");
+            // Activity: the period's days with data, shifted from month days to period days (bit i
+            // is the period's i-th day); and a meter "jumped" when the largest day of a month the
+            // period touches is above the bounds set by the smallest day of any month the window
+            // touches. Whole months only widen those bounds: every meter whose period has a day
+            // above the same bounds over the window's own days is among them (the prefilter may
+            // say yes where the days say no, never the other way).
             return read<ActivityRow>(Prisma.sql`
-              SELECT a.n::int AS n, m.key AS meter_key, a.quantity, a.day_bits, a.jumps FROM (
-                SELECT p.n, d.meter_id,
-                       (sum(d.quantity) FILTER (WHERE d.day >= p.day_from))::text AS quantity,
-                       bit_or(1::bigint << (d.day - p.day_from)) FILTER (WHERE d.day >= p.day_from) AS day_bits,
-                       coalesce(max(d.quantity) FILTER (WHERE d.day >= p.day_from) > greatest(${act.jumpAbove}::numeric, ${act.jumpTimes}::numeric * min(d.quantity)), false) AS jumps
-                  FROM ${from.usage} d JOIN preview_periods p ON p.customer_id = d.customer_id
-                 WHERE d.day >= ${minDay}::date - ${act.lookbackDays}::int AND d.day < ${maxDay}::date
-                   AND d.day >= p.day_from - ${act.lookbackDays}::int AND d.day < p.day_to
-                 GROUP BY p.n, d.meter_id
-              ) a JOIN meters m ON m.id = a.meter_id`);
+              SELECT p.n::int AS n, u.meter_key,
+                     (${periodUsage} FILTER (WHERE u.day_bits & b.period_mask <> 0))::text AS quantity,
+                     bit_or(CASE WHEN u.month >= p.day_from THEN (u.day_bits & b.period_mask) << (u.month - p.day_from)
+                                 ELSE (u.day_bits & b.period_mask) >> (p.day_from - u.month) END) FILTER (WHERE u.day_bits & b.period_mask <> 0) AS day_bits,
+                     coalesce(max(u.max_day) FILTER (WHERE u.day_bits & b.period_mask <> 0)
+                              > greatest(${act.jumpAbove}::numeric, ${act.jumpTimes}::numeric * min(u.min_day) FILTER (WHERE u.day_bits & b.window_mask <> 0)), false) AS jumps
+                ${months}
+               WHERE u.day_bits & b.window_mask <> 0
+               GROUP BY p.n, u.meter_key`);
           })
       : Promise.resolve([]),
     multi.customer.length
