@@ -1,5 +1,6 @@
 // Every customer's upcoming invoice in one pass: a handful of set-based queries (subscriptions,
-// phases, usage aggregated per customer × segment × meter, credits) and pricing in memory.
+// phases, usage per customer × segment × meter from the monthly running totals, or from the
+// daily rollups for the few periods a plan change splits, credits) and pricing in memory.
 // Same semantics as computeShadowPreview (customer-billing.ts), which a test checks customer by
 // customer; this is what the review queue's recompute and the benchmark run.
 import { billingPeriodContaining, previewInvoice, trimDecimalText, utcDayKey, type CreditGrant, type InvoicePreview, type Period } from "@/lib/billing";
@@ -193,7 +194,7 @@ export async function prepareAllPreviews(
   type UsageRow = { customer_id: string; idx: number; meter_id: string; quantity: string };
   // Rows of the one-segment pass name the customer by its place in the periods table and the meter by its key.
   type PeriodRow = { n: number; meter_key: string; quantity: string };
-    // day_bits is int8: a string from the pool, read with BigInt() below.
+  // day_bits is int8: a string from the pool, read with BigInt() below.
   type ActivityRow = { n: number; meter_key: string; quantity: string | null; day_bits: bigint | string | null; jumps: boolean };
   const act = opts.activity;
   if (act && !(Number.isInteger(act.lookbackDays) && act.lookbackDays >= 0)) throw new RangeError("lookbackDays must be a whole number of days");
@@ -209,8 +210,8 @@ export async function prepareAllPreviews(
             // Enough memory to aggregate every customer's period in one pass, not spilled to disk.
             await read(Prisma.sql`SET LOCAL work_mem = '64MB'`);
             // The periods go in a temporary table with statistics: then the planner knows there is
-            // one row per customer and hashes them, streaming the usage past (from an unnest it
-            // guesses a few hundred distinct customers and hashes the usage instead: slower).
+            // one row per customer and hashes them, streaming the monthly rows past (from an unnest
+            // it guesses a few hundred distinct customers and hashes the usage instead: slower).
             await read(Prisma.sql`
               CREATE TEMP TABLE preview_periods ON COMMIT DROP AS
               SELECT * FROM unnest(${who.customer}::uuid[], ${who.dfrom}::date[], ${who.dto}::date[]) WITH ORDINALITY AS p(customer_id, day_from, day_to, n)`);
@@ -310,9 +311,9 @@ export async function prepareAllPreviews(
     if (act) subject.activity = activities.get(sub.customer_id) ?? { usageByMeter: {}, dayBits: BigInt(0), jumps: [] };
     return subject;
   });
-  const priceSlice = (from: number, to: number): BatchPreview[] => {
+  const priceSlice = (start: number, end: number): BatchPreview[] => {
     const out: BatchPreview[] = [];
-    for (let i = from; i < Math.min(to, subs.length); i++) {
+    for (let i = start; i < Math.min(end, subs.length); i++) {
       const sub = subs[i]!;
       const { period } = subjects[i]!;
       const credits: CreditGrant[] = (creditsByCustomer.get(sub.customer_id) ?? [])
