@@ -67,9 +67,8 @@ function sources(source: PreviewSource, at: Date, only: string[] | null, subIds:
         JOIN customers c ON c.provider_customer_id = spc.provider_customer_id AND c.provider = 'sandbox'
         JOIN subscriptions s ON s.customer_id = c.id
        WHERE s.id = ANY(${subIds}::uuid[]) AND spc.status = 'scheduled' AND spc.effective_at > ${at}`,
-    // Its monthly running totals (sandbox_usage_monthly), by customer id and meter key. It keeps
-    // no smallest or largest day: the rules' activity is read from Meterdesk's own rollups only.
-    monthly: Prisma.sql`(SELECT c.id AS customer_id, u.meter_key, u.month, u.through, u.day_bits, NULL::numeric AS min_day, NULL::numeric AS max_day
+    // Its monthly running totals (sandbox_usage_monthly), by customer id and meter key.
+    monthly: Prisma.sql`(SELECT c.id AS customer_id, u.meter_key, u.month, u.through, u.day_bits, u.min_day, u.max_day
                            FROM sandbox_usage_monthly u JOIN customers c ON c.provider_customer_id = u.provider_customer_id AND c.provider = 'sandbox')`,
     credits: Prisma.sql`
       SELECT g.id, c.id::text AS customer_id, (g.amount_minor - g.consumed_minor)::bigint AS remaining, g.currency, g.expires_at, g.created_at
@@ -241,7 +240,6 @@ export async function prepareAllPreviews(
                  WHERE u.day_bits & b.period_mask <> 0
                  GROUP BY p.n, u.meter_key`);
             }
-            if (source !== "platform") throw new Error("The rules' activity is read from Meterdesk's own rollups only");
             // Activity: the period's days with data, shifted from month days to period days (bit i
             // is the period's i-th day); and a meter "jumped" when the largest day of a month the
             // period touches is above the bounds set by the smallest day of any month the window
