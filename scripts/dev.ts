@@ -104,7 +104,8 @@ async function main() {
   // The outbox worker and scheduled plan changes run in this process (npm run worker runs
   // them on their own in production).
   background = startBackgroundWork(workDb, { log: (m) => console.log(`[worker] ${m}`) });
-  // First start: fill the finance review queue in the background (the page shows progress).
+  // First start, or the console switched to another provider: fill the finance review queue in
+  // the background (the page shows progress).
   void ensurePreviewsComputed(workDb, background.provider)
     .then((r) => r && console.log("[worker] invoice previews computed for the review queue"))
     .catch((e) => console.error(`[worker] computing invoice previews failed: ${e instanceof Error ? e.message : e}`));

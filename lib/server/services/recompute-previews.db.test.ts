@@ -161,4 +161,20 @@ describe("the preview_recompute job", () => {
     expect((await snapshots()).length).toBeGreaterThan(0);
     expect(await ensurePreviewsComputed(t.db, provider)).toBeNull();
   });
+
+  it("ensurePreviewsComputed runs again when the console now runs on another provider", async () => {
+    const sandbox = createSandboxProvider(t.db, { now: () => at });
+    await ensurePreviewsComputed(t.db, sandbox);
+    expect(await ensurePreviewsComputed(t.db, sandbox)).toBeNull();
+    // The same answers under another provider's name: only the name is what the launcher compares.
+    const elsewhere = { ...sandbox, kind: "orb" as const };
+    const again = await ensurePreviewsComputed(t.db, elsewhere);
+    expect(again?.status).toBe("succeeded");
+    const { rows } = await t.pool.query<{ payload: { reason: string }; provider: string }>(
+      `SELECT payload, result ->> 'provider' AS provider FROM jobs WHERE kind = $1 ORDER BY finished_at DESC LIMIT 1`,
+      [PREVIEW_RECOMPUTE_KIND],
+    );
+    expect(rows[0]).toMatchObject({ payload: { reason: "provider changed from sandbox to orb" }, provider: "orb" });
+    expect(await ensurePreviewsComputed(t.db, elsewhere)).toBeNull();
+  });
 });

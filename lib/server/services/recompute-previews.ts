@@ -82,7 +82,13 @@ export async function runPreviewRecomputeJob(db: Db, provider: BillingProvider, 
     });
     await db.job.update({
       where: { id: jobId },
-      data: { status: "succeeded", finishedAt: clock(), lockedUntil: null, progressFailed: result.providerErrors, result: { ...result, at: at.toISOString() } },
+      data: {
+        status: "succeeded",
+        finishedAt: clock(),
+        lockedUntil: null,
+        progressFailed: result.providerErrors,
+        result: { ...result, at: at.toISOString(), provider: provider.kind },
+      },
     });
     return { status: "succeeded" as const, ...result };
   } catch (error) {
@@ -94,16 +100,22 @@ export async function runPreviewRecomputeJob(db: Db, provider: BillingProvider, 
 }
 
 /**
- * For the dev launcher: when no snapshot exists yet (a fresh database), queue and run one
- * recompute so the queue is populated on the first start. Returns null when nothing was needed.
+ * For the dev launcher: queue and run one recompute when the queue is empty (a fresh database)
+ * or was last computed with another billing provider (the launcher switched the console to
+ * another one), so the queue shows this provider's previews from the start. Returns null when
+ * nothing was needed.
  */
 export async function ensurePreviewsComputed(db: Db, provider: BillingProvider, opts: RecomputeOptions = {}) {
   const [any] = await db.$queryRaw<Array<{ one: number }>>`SELECT 1 AS one FROM invoice_preview_snapshots LIMIT 1`;
-  if (any) return null;
+  const [last] = await db.$queryRaw<Array<{ provider: string | null }>>`
+    SELECT result ->> 'provider' AS provider FROM jobs
+     WHERE kind = ${PREVIEW_RECOMPUTE_KIND} AND status = 'succeeded' ORDER BY finished_at DESC NULLS LAST LIMIT 1`;
+  const reason = !any ? "first start" : last?.provider && last.provider !== provider.kind ? `provider changed from ${last.provider} to ${provider.kind}` : null;
+  if (!reason) return null;
   const [active] = await db.$queryRaw<Array<{ one: number }>>`SELECT 1 AS one FROM subscriptions WHERE status = 'active' LIMIT 1`;
   if (!active) return null;
   const running = await db.job.findFirst({ where: { kind: PREVIEW_RECOMPUTE_KIND, status: { in: ["queued", "running"] } } });
-  const job = running ?? (await db.job.create({ data: { kind: PREVIEW_RECOMPUTE_KIND, payload: { reason: "first start" } } }));
+  const job = running ?? (await db.job.create({ data: { kind: PREVIEW_RECOMPUTE_KIND, payload: { reason } } }));
   return runPreviewRecomputeJob(db, provider, job.id, opts);
 }
 
