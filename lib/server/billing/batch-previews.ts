@@ -92,10 +92,14 @@ export type PreviewSubject = Omit<BatchPreview, "preview">;
 
 export type PreparedPreviews = {
   subjects: PreviewSubject[];
-  /** Everyone's previews, in the subjects' order, yielding to the event loop between chunks. */
+  /** Everyone's previews, in the subjects' order. */
   price: () => Promise<BatchPreview[]>;
-  /** The previews of subjects[from, to), at once (for a caller that writes each batch as it is priced). */
-  priceSlice: (from: number, to: number) => BatchPreview[];
+  /**
+   * The previews in batches of `size`, in the subjects' order: one loop prices a batch, lets the
+   * event loop turn (so a caller's writes and queries go out), then prices the next. A pricing
+   * error rejects that batch and stops the loop.
+   */
+  priceInBatches: (size: number) => Array<Promise<BatchPreview[]>>;
 };
 
 /**
@@ -115,7 +119,7 @@ export async function prepareAllPreviews(
       FROM subscriptions s JOIN customers c ON c.id = s.customer_id
      WHERE s.status = 'active' AND (${only}::uuid[] IS NULL OR s.customer_id = ANY(${only}::uuid[])) ${sources(source, at, only, []).customerFilter}
      ORDER BY s.customer_id, s.started_at DESC`);
-  if (subs.length === 0) return { subjects: [], price: async () => [], priceSlice: () => [] };
+  if (subs.length === 0) return { subjects: [], price: async () => [], priceInBatches: () => [] };
   const periods = new Map(subs.map((s) => [s.id, billingPeriodContaining(s.billing_anchor, at)]));
   // Periods are at most 31 days long: phases and changes older than that cannot overlap one.
   const horizon = new Date(at.getTime() - 32 * 86_400_000);
@@ -322,14 +326,26 @@ export async function prepareAllPreviews(
     }
     return out;
   };
-  const price = async (): Promise<BatchPreview[]> => {
-    const out: BatchPreview[] = [];
-    for (let i = 0; i < subs.length; i += PRICE_CHUNK) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      out.push(...priceSlice(i, i + PRICE_CHUNK));
-    }
-    return out;
+  const priceInBatches = (size: number): Array<Promise<BatchPreview[]>> => {
+    const count = Math.ceil(subs.length / size);
+    const settle: Array<{ resolve: (b: BatchPreview[]) => void; reject: (e: unknown) => void }> = [];
+    const batches = Array.from({ length: count }, (_, k) => new Promise<BatchPreview[]>((resolve, reject) => (settle[k] = { resolve, reject })));
+    // A batch the caller never reaches (it stopped at a failed write) must not count as unhandled.
+    for (const b of batches) b.catch(() => {});
+    void (async () => {
+      for (let k = 0; k < count; k++) {
+        if (k > 0) await new Promise((resolve) => setImmediate(resolve));
+        try {
+          settle[k]!.resolve(priceSlice(k * size, (k + 1) * size));
+        } catch (error) {
+          settle[k]!.reject(error);
+          return;
+        }
+      }
+    })();
+    return batches;
   };
-  return { subjects, price, priceSlice };
+  const price = async (): Promise<BatchPreview[]> => (await Promise.all(priceInBatches(PRICE_CHUNK))).flat();
+  return { subjects, price, priceInBatches };
 }
 

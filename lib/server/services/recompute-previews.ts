@@ -10,7 +10,7 @@ import { toUpcomingInvoiceDto, type UpcomingInvoiceDto } from "@/components/invo
 import type { BillingProvider, ProviderInvoicePreview } from "@/lib/providers/types";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { bulkExecute, bulkRead, type Db } from "../db/client";
-import { prepareAllPreviews, type ActivityOptions, type BatchPreview, type PreparedPreviews, type PreviewSubject } from "../billing/batch-previews";
+import { prepareAllPreviews, type ActivityOptions, type BatchPreview, type PreviewSubject } from "../billing/batch-previews";
 import { checkCustomerAnomalies, loadAnomalyThresholds, type AnomalyFlag, type AnomalyThresholds, type PreviewInput } from "../billing/anomaly-check";
 import { assertCan, type Role } from "@/lib/auth/permissions";
 import { rollUpThrough } from "./roll-up-usage";
@@ -175,7 +175,7 @@ export async function recomputePreviews(db: Db, provider: BillingProvider, at: D
   // Batches are priced one after another while the database stores the previous ones (two
   // writes at a time): pricing, the context's queries and the writes overlap. Progress is
   // reported in order.
-  const priced = priceInBatches(prepared, batchSize);
+  const priced = prepared.priceInBatches(batchSize);
   const writing: Array<Promise<void>> = [];
   let reported: Promise<void> = Promise.resolve();
   try {
@@ -210,31 +210,6 @@ export async function recomputePreviews(db: Db, provider: BillingProvider, at: D
     if (failed) throw failed.reason;
   }
   return result;
-}
-
-/**
- * The previews in batches of `size`, in order: one loop prices a batch, then lets the event loop
- * turn (so the caller's writes go out), then prices the next. A pricing error rejects that batch
- * and stops the loop.
- */
-function priceInBatches(prepared: PreparedPreviews, size: number): Array<Promise<BatchPreview[]>> {
-  const count = Math.ceil(prepared.subjects.length / size);
-  const settle: Array<{ resolve: (b: BatchPreview[]) => void; reject: (e: unknown) => void }> = [];
-  const batches = Array.from({ length: count }, (_, k) => new Promise<BatchPreview[]>((resolve, reject) => (settle[k] = { resolve, reject })));
-  // A batch the caller never reaches (it stopped at a failed write) must not count as unhandled.
-  for (const b of batches) b.catch(() => {});
-  void (async () => {
-    for (let k = 0; k < count; k++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      try {
-        settle[k]!.resolve(prepared.priceSlice(k * size, (k + 1) * size));
-      } catch (error) {
-        settle[k]!.reject(error);
-        return;
-      }
-    }
-  })();
-  return batches;
 }
 
 type SnapshotRow = {
@@ -543,6 +518,8 @@ export function spikeTest(t: AnomalyThresholds): (points: Array<{ offset: number
   return (points) => {
     if (k === null || min === null) return true;
     const f = points.map((p) => Number(p.quantity));
+    // Not a plain decimal: say "maybe", as the exact test does for a value it cannot read.
+    if (f.some((x) => Number.isNaN(x))) return true;
     let exact: Array<bigint | null> | null = null;
     for (let i = Math.max(1, minHistoryDays); i < f.length; i++) {
       if (points[i]!.offset < trailingDays || below(f[i]!, minf)) continue;
